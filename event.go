@@ -1,0 +1,38 @@
+package stint
+
+import "time"
+
+// Event is an append-only audit record of a state change or admin action.
+type Event struct {
+	ID      string         `json:"id"`
+	Time    time.Time      `json:"time"`
+	Actor   string         `json:"actor"` // email, "system" or "reconciler"
+	Type    string         `json:"type"`  // e.g. request.created, grant.active
+	Subject string         `json:"subject"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// Event types.
+const (
+	EventRequestCreated   = "request.created"
+	EventRequestApproved  = "request.approved"
+	EventRequestReviewed  = "request.reviewed"
+	EventRequestDenied    = "request.denied"
+	EventRequestCancelled = "request.cancelled"
+	EventRequestExpired   = "request.expired"
+	EventGrantScheduled   = "grant.scheduled"
+	EventGrantActivating  = "grant.activating"
+	EventGrantActive      = "grant.active"
+	EventGrantExtended    = "grant.extended"
+	EventGrantRevoking    = "grant.revoking"
+	EventGrantEnded       = "grant.ended"
+	EventGrantFailed      = "grant.failed"
+	EventGrantRetried     = "grant.retried"
+	EventEffectCreated    = "effect.created"
+	EventEffectAdopted    = "effect.preexisting"
+	EventEffectDeleted    = "effect.deleted"
+	EventEffectKept       = "effect.kept"
+	EventReconcileFixed   = "reconcile.corrected"
+	EventTokenCreated     = "token.created"
+	EventDirectorySynced  = "directory.synced"
+)

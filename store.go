@@ -1,0 +1,144 @@
+package stint
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps stint's state. Reads run outside transactions; every change runs
+// in Tx so that state changes, events and the jobs they need commit together.
+// Updates are compare-and-swap on Version: they return ECONFLICT when the row
+// changed since it was read, and bump Version on success.
+type Store interface {
+	Reader
+	// Tx runs fn in one transaction, committed when fn returns nil.
+	Tx(ctx context.Context, fn func(tx Tx) error) error
+	// Ping checks the store is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Reader is the read side of the store; it is usable inside and outside a Tx.
+type Reader interface {
+	RequestGet(ctx context.Context, id string) (*Request, error)
+	RequestList(ctx context.Context, p *RequestListParams) ([]*Request, error)
+	GrantGet(ctx context.Context, id string) (*Grant, error)
+	GrantList(ctx context.Context, p *GrantListParams) ([]*Grant, error)
+	// GrantListDue lists grants whose next timed step is due before p.Before:
+	// scheduled grants by StartsAt; activating, active and failed grants by
+	// EndsAt. Ordered by that time, earliest first.
+	GrantListDue(ctx context.Context, p *GrantListDueParams) ([]*Grant, error)
+	EffectGet(ctx context.Context, key string) (*Effect, error)
+	EffectList(ctx context.Context, p *EffectListParams) ([]*Effect, error)
+	EventList(ctx context.Context, p *EventListParams) ([]*Event, error)
+	TokenGetByHash(ctx context.Context, hash string) (*Token, error)
+	// DirectoryGet returns the latest directory snapshot, or ENOTFOUND
+	// before the first sync.
+	DirectoryGet(ctx context.Context) (*Directory, error)
+}
+
+// Tx is a store transaction.
+type Tx interface {
+	Reader
+	RequestCreate(ctx context.Context, r *Request) error
+	RequestUpdate(ctx context.Context, r *Request) error
+	GrantCreate(ctx context.Context, g *Grant) error
+	GrantUpdate(ctx context.Context, g *Grant) error
+	// EffectPut creates the effect when Version is 0, else updates it (CAS).
+	EffectPut(ctx context.Context, e *Effect) error
+	// EffectDelete removes the effect if its version still matches (CAS).
+	EffectDelete(ctx context.Context, key string, version int64) error
+	EventAppend(ctx context.Context, e *Event) error
+	TokenCreate(ctx context.Context, t *Token) error
+	DirectoryPut(ctx context.Context, d *Directory) error
+	// Enqueue inserts durable jobs that commit with the transaction.
+	Enqueue(ctx context.Context, jobs ...Job) error
+}
+
+// RequestListParams filters RequestList. Results are newest first.
+type RequestListParams struct {
+	RequesterID string         // "" means everyone
+	States      []RequestState // empty means all
+	Limit       int            // default 100, at most 1000
+}
+
+// GrantListParams filters GrantList. Results are newest first.
+type GrantListParams struct {
+	UserID    string       // "" means everyone
+	RequestID string       // "" means any
+	States    []GrantState // empty means all
+	Limit     int          // default 100, at most 10000
+}
+
+// GrantListDueParams filters GrantListDue.
+type GrantListDueParams struct {
+	Before time.Time
+	Max    int // default 1000
+}
+
+// EffectListParams filters EffectList.
+type EffectListParams struct {
+	Kind  string // "" means all
+	Limit int    // default 10000
+}
+
+// EventListParams filters EventList. Results are oldest first.
+type EventListParams struct {
+	Since   time.Time // zero means from the beginning
+	Subject string    // "" means all
+	Limit   int       // default 1000; the newest Limit events are returned
+}
+
+// Job is a durable unit of background work, inserted with Tx.Enqueue.
+type Job struct {
+	Args  JobArgs
+	RunAt time.Time // zero means now
+}
+
+// JobArgs is a job's payload; Kind names the worker. It matches River's
+// JobArgs interface.
+type JobArgs interface{ Kind() string }
+
+// ActivateGrantArgs asks for a grant to be activated (or re-tried).
+type ActivateGrantArgs struct {
+	GrantID string `json:"grant_id"`
+}
+
+// Kind implements JobArgs.
+func (ActivateGrantArgs) Kind() string { return "activate_grant" }
+
+// ExpireGrantArgs asks for a grant to be expired at its end.
+type ExpireGrantArgs struct {
+	GrantID string `json:"grant_id"`
+}
+
+// Kind implements JobArgs.
+func (ExpireGrantArgs) Kind() string { return "expire_grant" }
+
+// RevokeGrantArgs asks for a revoking grant's access to be removed.
+type RevokeGrantArgs struct {
+	GrantID string `json:"grant_id"`
+}
+
+// Kind implements JobArgs.
+func (RevokeGrantArgs) Kind() string { return "revoke_grant" }
+
+// ExpireRequestArgs asks for a pending request to time out.
+type ExpireRequestArgs struct {
+	RequestID string `json:"request_id"`
+}
+
+// Kind implements JobArgs.
+func (ExpireRequestArgs) Kind() string { return "expire_request" }
+
+// ReconcileArgs asks for a reconciliation pass.
+type ReconcileArgs struct{}
+
+// Kind implements JobArgs.
+func (ReconcileArgs) Kind() string { return "reconcile" }
+
+// SyncDirectoryArgs asks for the directory to be refreshed from AWS.
+type SyncDirectoryArgs struct{}
+
+// Kind implements JobArgs.
+func (SyncDirectoryArgs) Kind() string { return "sync_directory" }
