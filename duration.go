@@ -3,6 +3,7 @@ package stint
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -16,17 +17,25 @@ func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, Errorf(EINVALID, "empty duration; use e.g. 30m, 4h or 7d")
 	}
+	const maxDuration = time.Duration(math.MaxInt64)
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n <= 0 {
 			return 0, Errorf(EINVALID, "duration %q must be positive", s)
 		}
+		if n > int64(maxDuration/time.Second) {
+			return 0, Errorf(EINVALID, "duration %q is too long", s)
+		}
 		return time.Duration(n) * time.Second, nil
 	}
+	in := s
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i >= 0 {
 		n, err := strconv.ParseInt(s[:i], 10, 64)
 		if err != nil || n < 0 {
-			return 0, Errorf(EINVALID, "invalid duration %q; use e.g. 30m, 4h or 7d", s)
+			return 0, Errorf(EINVALID, "invalid duration %q; use e.g. 30m, 4h or 7d", in)
+		}
+		if n > int64(maxDuration/(24*time.Hour)) {
+			return 0, Errorf(EINVALID, "duration %q is too long", in)
 		}
 		days = time.Duration(n) * 24 * time.Hour
 		s = s[i+1:]
@@ -34,10 +43,13 @@ func ParseDuration(s string) (time.Duration, error) {
 	var rest time.Duration
 	if s != "" {
 		d, err := time.ParseDuration(s)
-		if err != nil {
-			return 0, Errorf(EINVALID, "invalid duration %q; use e.g. 30m, 4h or 7d", s)
+		if err != nil || (d < 0 && days > 0) { // no "1d-1h"
+			return 0, Errorf(EINVALID, "invalid duration %q; use e.g. 30m, 4h or 7d", in)
 		}
 		rest = d
+	}
+	if rest > maxDuration-days {
+		return 0, Errorf(EINVALID, "duration %q is too long", in)
 	}
 	d := days + rest
 	if d <= 0 {
@@ -80,7 +92,8 @@ func (d Duration) String() string { return FormatDuration(time.Duration(d)) }
 // MarshalJSON writes the duration as a string such as "4h".
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON accepts a duration string or a number of seconds.
+// UnmarshalJSON accepts a duration string or a number of seconds. Zero ("0s"
+// or 0, as MarshalJSON writes an unset duration) gives zero.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -90,6 +103,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		}
 		s = strconv.FormatInt(n, 10)
 	}
+	if isZeroDuration(s) {
+		*d = 0
+		return nil
+	}
 	v, err := ParseDuration(s)
 	if err != nil {
 		return err
@@ -98,8 +115,13 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// UnmarshalText accepts ParseDuration syntax (used by YAML decoders).
+// UnmarshalText accepts ParseDuration syntax (used by YAML decoders), and
+// zero ("0s", as MarshalText writes an unset duration, or "0").
 func (d *Duration) UnmarshalText(b []byte) error {
+	if isZeroDuration(string(b)) {
+		*d = 0
+		return nil
+	}
 	v, err := ParseDuration(string(b))
 	if err != nil {
 		return err
@@ -110,3 +132,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // MarshalText writes the duration in FormatDuration syntax.
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// isZeroDuration reports whether s is how a zero Duration is written.
+func isZeroDuration(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "0s" || s == "0"
+}

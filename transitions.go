@@ -222,7 +222,8 @@ func RevokeGrant(g *Grant, actor string, now time.Time) (*Grant, error) {
 }
 
 // ExpireGrant moves an active (or activating, or failed) grant whose end has
-// come to revoking. A scheduled grant whose whole window passed ends at once.
+// come to revoking, with end reason expired (a failed revocation keeps the
+// reason it had). A scheduled grant whose whole window passed ends at once.
 func ExpireGrant(g *Grant, now time.Time) (*Grant, error) {
 	if now.Before(g.EndsAt) {
 		return nil, Errorf(ECONFLICT, "grant %s ends at %s", g.ID, g.EndsAt.UTC().Format(time.RFC3339Nano))
@@ -234,7 +235,10 @@ func ExpireGrant(g *Grant, now time.Time) (*Grant, error) {
 		return next, nil
 	case GrantActivating, GrantActive, GrantFailed:
 		next := withState(g, GrantRevoking, now)
-		next.EndReason, next.FailedOp = EndExpired, ""
+		next.FailedOp = ""
+		if next.EndReason == "" { // a failed revocation keeps its reason
+			next.EndReason = EndExpired
+		}
 		return next, nil
 	}
 	return nil, Errorf(ECONFLICT, "grant %s is %s; nothing to expire", g.ID, g.State)

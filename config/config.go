@@ -1,0 +1,220 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stint-dev/stint"
+)
+
+// Defaults.
+const (
+	DefaultStore              = "sqlite://stint.db"
+	DefaultListen             = "127.0.0.1:8080"
+	DefaultRateLimit          = 20.0
+	DefaultMaxCreatesInFlight = 10
+	DefaultReconcileInterval  = 5 * time.Minute
+	DefaultSyncInterval       = 5 * time.Minute
+	DefaultLogLevel           = "info"
+	DefaultExpiryLookahead    = 10 * time.Second
+)
+
+// MaxCreatesInFlightLimit is Identity Center's own limit on account
+// assignment creations in progress; a higher setting only causes throttling.
+const MaxCreatesInFlightLimit = 10
+
+// Config is stint's configuration, as read from stint.yaml.
+type Config struct {
+	// Store is where stint keeps its state. Default: "sqlite://stint.db", the
+	// file stint.db in the working directory. Forms: "sqlite:///abs/path.db",
+	// "sqlite://rel/path.db", a bare path (SQLite), or a PostgreSQL DSN
+	// "postgres://..." / "postgresql://...". See StoreKind.
+	Store string `json:"store" yaml:"store"`
+	// Listen is the HTTP listen address (API, portal, Slack, metrics).
+	// Default: "127.0.0.1:8080".
+	Listen string `json:"listen" yaml:"listen"`
+	// Admins are the emails of stint's administrators. Default: none.
+	Admins []string `json:"admins" yaml:"admins"`
+	// AWS configures how stint reaches AWS.
+	AWS AWSConfig `json:"aws" yaml:"aws"`
+	// Flows say who may request what, for how long and who approves.
+	// Default: none.
+	Flows []stint.Flow `json:"flows" yaml:"flows"`
+	// ReconcileInterval is how often the reconciler compares AWS with the
+	// ledger. Default: 5m.
+	ReconcileInterval stint.Duration `json:"reconcile_interval" yaml:"reconcile_interval"`
+	// SyncInterval is how often the directory (users, groups, accounts,
+	// permission sets) is read from AWS. Default: 5m.
+	SyncInterval stint.Duration `json:"sync_interval" yaml:"sync_interval"`
+	// LogLevel is one of debug, info, warn, error. Default: info.
+	LogLevel string `json:"log_level" yaml:"log_level"`
+	// ExpiryLookahead is how far ahead the in-process expiry timer arms, so
+	// that grants end on time despite the job queue's polling. Default: 10s.
+	ExpiryLookahead stint.Duration `json:"expiry_lookahead" yaml:"expiry_lookahead"`
+	// Path is the file the config came from ("" when built in code).
+	Path string `json:"-" yaml:"-"`
+
+	file    *ast.File         // the parsed file, to locate problems
+	fromEnv map[string]string // YAML path -> environment variable that set it
+}
+
+// AWSConfig configures how stint reaches AWS.
+type AWSConfig struct {
+	// Region is the AWS region of the Identity Center instance. Required,
+	// unless AWS_REGION or AWS_DEFAULT_REGION is set.
+	Region string `json:"region" yaml:"region"`
+	// InstanceARN is the Identity Center instance. Default: "" (discovered;
+	// there is one instance per organisation).
+	InstanceARN string `json:"instance_arn,omitempty" yaml:"instance_arn"`
+	// Endpoint overrides the AWS endpoint for every service, e.g. a local
+	// moto_server. Default: "" (the SDK's own, including AWS_ENDPOINT_URL).
+	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint"`
+	// RateLimit bounds Identity Center API calls per second, shared by every
+	// caller. Default: 20.
+	RateLimit float64 `json:"rate_limit" yaml:"rate_limit"`
+	// MaxCreatesInFlight bounds account assignment creations in progress, at
+	// most 10 (Identity Center's limit). Default: 10.
+	MaxCreatesInFlight int `json:"max_creates_in_flight" yaml:"max_creates_in_flight"`
+}
+
+// Load reads, decodes and validates the config file at path, with
+// overrides from the process environment. It returns an *Error listing every
+// problem (code stint.EINVALID), or ENOTFOUND when the file does not exist.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, stint.Errorf(stint.ENOTFOUND, "config file %s not found; create it or pass --config", path)
+	}
+	if err != nil {
+		return nil, stint.Errorf(stint.EINVALID, "read config: %v", err)
+	}
+	return LoadBytes(path, data, os.Getenv)
+}
+
+// LoadBytes is Load for a file already read: it decodes data (name is used
+// in messages), applies the overrides that getenv returns, fills defaults and
+// validates. Decoding and validation problems are reported together.
+func LoadBytes(name string, data []byte, getenv func(string) string) (*Config, error) {
+	f, err := parseFile(name, data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Path: name, file: f}
+	d := decodeFile(name, f, c)
+	c.ApplyEnv(getenv)
+	c.SetDefaults()
+	problems := append(d.problems, c.check(d.bad)...)
+	if err := newError(problems); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse is LoadBytes without the environment: it decodes data (name is
+// used in messages), fills defaults and validates, reporting every problem in
+// an *Error. Callers that want the STINT_* overrides call ApplyEnv and then
+// Validate again, or use LoadBytes.
+func Parse(name string, data []byte) (*Config, error) {
+	return LoadBytes(name, data, func(string) string { return "" })
+}
+
+// ApplyEnv overrides the config with the STINT_* variables that getenv
+// returns (see the package documentation). Empty values count as unset.
+func (c *Config) ApplyEnv(getenv func(string) string) {
+	set := func(name, path string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+			c.noteEnv(path, name)
+		}
+	}
+	set("STINT_STORE", "$.store", &c.Store)
+	set("STINT_LISTEN", "$.listen", &c.Listen)
+	set("STINT_AWS_REGION", "$.aws.region", &c.AWS.Region)
+	set("STINT_AWS_INSTANCE_ARN", "$.aws.instance_arn", &c.AWS.InstanceARN)
+	set("STINT_AWS_ENDPOINT", "$.aws.endpoint", &c.AWS.Endpoint)
+	set("STINT_LOG_LEVEL", "$.log_level", &c.LogLevel)
+	if v := getenv("STINT_ADMINS"); strings.TrimSpace(v) != "" {
+		c.Admins = nil
+		for a := range strings.SplitSeq(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.Admins = append(c.Admins, a)
+			}
+		}
+		c.noteEnv("$.admins", "STINT_ADMINS")
+	}
+	if c.AWS.Region == "" {
+		set("AWS_REGION", "$.aws.region", &c.AWS.Region)
+	}
+	if c.AWS.Region == "" {
+		set("AWS_DEFAULT_REGION", "$.aws.region", &c.AWS.Region)
+	}
+}
+
+func (c *Config) noteEnv(path, name string) {
+	if c.fromEnv == nil {
+		c.fromEnv = map[string]string{}
+	}
+	c.fromEnv[path] = name
+}
+
+// SetDefaults fills every unset field with its default.
+func (c *Config) SetDefaults() {
+	c.Store = cmp.Or(c.Store, DefaultStore)
+	c.Listen = cmp.Or(c.Listen, DefaultListen)
+	c.AWS.RateLimit = cmp.Or(c.AWS.RateLimit, DefaultRateLimit)
+	c.AWS.MaxCreatesInFlight = cmp.Or(c.AWS.MaxCreatesInFlight, DefaultMaxCreatesInFlight)
+	c.ReconcileInterval = cmp.Or(c.ReconcileInterval, stint.Duration(DefaultReconcileInterval))
+	c.SyncInterval = cmp.Or(c.SyncInterval, stint.Duration(DefaultSyncInterval))
+	c.LogLevel = strings.ToLower(cmp.Or(c.LogLevel, DefaultLogLevel))
+	c.ExpiryLookahead = cmp.Or(c.ExpiryLookahead, stint.Duration(DefaultExpiryLookahead))
+}
+
+// StoreKind says which store the Store setting names: ("sqlite", path) for
+// "sqlite:///abs/path.db" (path "/abs/path.db"), "sqlite://rel.db" (path
+// "rel.db") or a bare path; ("postgres", dsn) for "postgres://..." and
+// "postgresql://..." (the DSN unchanged). An empty Store means the default,
+// ("sqlite", "stint.db"). Any other scheme gives ("", Store); Validate
+// reports it.
+func (c *Config) StoreKind() (kind, target string) {
+	s := cmp.Or(strings.TrimSpace(c.Store), DefaultStore)
+	scheme, rest, ok := strings.Cut(s, "://")
+	switch {
+	case !ok:
+		return "sqlite", s
+	case strings.EqualFold(scheme, "sqlite"):
+		return "sqlite", rest
+	case strings.EqualFold(scheme, "postgres"), strings.EqualFold(scheme, "postgresql"):
+		return "postgres", s
+	}
+	return "", s
+}
+
+// IsAdmin reports whether email is one of the admins, ignoring case.
+func (c *Config) IsAdmin(email string) bool {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		return false
+	}
+	for _, a := range c.Admins {
+		if strings.EqualFold(strings.TrimSpace(a), email) {
+			return true
+		}
+	}
+	return false
+}
+
+// SlogLevel returns LogLevel as a slog.Level (info when unset or unknown).
+func (c *Config) SlogLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,259 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/stint-dev/stint"
+)
+
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// Validate checks the config's meaning: store, listen address, admins, AWS
+// settings and every flow. It returns an *Error (code stint.EINVALID) listing
+// every problem, each located in the file the config was parsed from, or
+// naming the environment variable that set the value.
+func (c *Config) Validate() error {
+	return newError(c.check(nil))
+}
+
+// checker collects semantic problems. Problems at or under (or above) a path
+// that could not be decoded are dropped: the decoding problem already says
+// what is wrong there.
+type checker struct {
+	c        *Config
+	bad      []string
+	problems []Problem
+}
+
+func (c *Config) check(bad []string) []Problem {
+	ch := &checker{c: c, bad: bad}
+	ch.top()
+	ch.aws()
+	ch.flows()
+	return ch.problems
+}
+
+func (ch *checker) at(path, format string, args ...any) {
+	for _, b := range ch.bad {
+		if related(path, b) {
+			return
+		}
+	}
+	p := Problem{File: ch.c.Path, Message: fmt.Sprintf(format, args...)}
+	if env := ch.envFor(path); env != "" {
+		p.File = env
+	} else {
+		p.Line, p.Col = ch.locate(path)
+	}
+	ch.problems = append(ch.problems, p)
+}
+
+// related reports whether one path is the other or inside it.
+func related(a, b string) bool {
+	under := func(x, y string) bool {
+		return x == y || strings.HasPrefix(x, y+".") || strings.HasPrefix(x, y+"[")
+	}
+	return under(a, b) || under(b, a)
+}
+
+// envFor returns the environment variable that set the value at path, if any.
+func (ch *checker) envFor(path string) string {
+	for p, name := range ch.c.fromEnv {
+		if path == p || strings.HasPrefix(path, p+"[") || strings.HasPrefix(path, p+".") {
+			return name
+		}
+	}
+	return ""
+}
+
+// locate finds the node at path in the file, or its nearest ancestor when the
+// key is absent, and returns its position.
+func (ch *checker) locate(path string) (line, col int) {
+	if ch.c.file == nil {
+		return 0, 0
+	}
+	for {
+		if p, err := yaml.PathString(path); err == nil {
+			if n, err := p.FilterFile(ch.c.file); err == nil && n != nil {
+				return position(n)
+			}
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			return 0, 0
+		}
+		path = path[:i]
+	}
+}
+
+func (ch *checker) top() {
+	c := ch.c
+	switch kind, target := c.StoreKind(); {
+	case kind == "":
+		ch.at("$.store", "store %q has an unknown scheme; use sqlite://PATH, a file path, or postgres://...", c.Store)
+	case target == "":
+		ch.at("$.store", "store %q names no database file; use e.g. sqlite:///var/lib/stint/stint.db", c.Store)
+	}
+	if err := checkListen(c.Listen); err != "" {
+		ch.at("$.listen", "listen address %q %s", c.Listen, err)
+	}
+	for i, a := range c.Admins {
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Address != strings.TrimSpace(a) {
+			ch.at(fmt.Sprintf("$.admins[%d]", i), "admin %q is not an email address", a)
+		}
+	}
+	switch c.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		ch.at("$.log_level", "log_level %q must be debug, info, warn or error", c.LogLevel)
+	}
+	for _, d := range []struct {
+		path string
+		v    stint.Duration
+	}{
+		{"$.reconcile_interval", c.ReconcileInterval},
+		{"$.sync_interval", c.SyncInterval},
+		{"$.expiry_lookahead", c.ExpiryLookahead},
+	} {
+		if d.v < 0 {
+			ch.at(d.path, "%s must be positive", display(d.path))
+		}
+	}
+}
+
+func checkListen(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "must be HOST:PORT, e.g. 127.0.0.1:8080 or :8080"
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "has a bad port; use a number from 0 to 65535"
+	}
+	return ""
+}
+
+func (ch *checker) aws() {
+	a := ch.c.AWS
+	switch {
+	case a.Region == "":
+		ch.at("$.aws.region", "aws.region is required (or set AWS_REGION), e.g. us-east-1")
+	case !regionPattern.MatchString(a.Region):
+		ch.at("$.aws.region", "aws.region %q is not an AWS region name such as us-east-1", a.Region)
+	}
+	if a.InstanceARN != "" && !(strings.HasPrefix(a.InstanceARN, "arn:") && strings.Contains(a.InstanceARN, ":sso:::instance/")) {
+		ch.at("$.aws.instance_arn", "aws.instance_arn %q is not an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)", a.InstanceARN)
+	}
+	if a.Endpoint != "" {
+		if u, err := url.Parse(a.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ch.at("$.aws.endpoint", "aws.endpoint %q must be an http:// or https:// URL", a.Endpoint)
+		}
+	}
+	if a.RateLimit < 0 || math.IsNaN(a.RateLimit) || math.IsInf(a.RateLimit, 0) {
+		ch.at("$.aws.rate_limit", "aws.rate_limit must be a positive number of requests per second")
+	}
+	if a.MaxCreatesInFlight < 0 || a.MaxCreatesInFlight > MaxCreatesInFlightLimit {
+		ch.at("$.aws.max_creates_in_flight", "aws.max_creates_in_flight must be from 1 to %d (Identity Center's limit)", MaxCreatesInFlightLimit)
+	}
+}
+
+func (ch *checker) flows() {
+	names := map[string]int{}
+	for i := range ch.c.Flows {
+		f := &ch.c.Flows[i]
+		fp := fmt.Sprintf("$.flows[%d]", i)
+		before := len(ch.problems)
+		if f.Name == "" {
+			ch.at(fp+".name", "flow without a name; add e.g. name: prod-admin")
+		} else if first, ok := names[f.Name]; ok {
+			ch.at(fp+".name", "flow name %q is already used by flows[%d]", f.Name, first)
+		} else {
+			names[f.Name] = i
+		}
+		ch.flow(f, fp)
+		// Catch anything the domain checks that the checks above do not.
+		if len(ch.problems) == before && !ch.isBad(fp) {
+			if err := f.Validate(); err != nil {
+				ch.at(fp, "%s", stint.ErrorMessage(err))
+			}
+		}
+	}
+}
+
+func (ch *checker) isBad(path string) bool {
+	for _, b := range ch.bad {
+		if related(path, b) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ch *checker) flow(f *stint.Flow, fp string) {
+	label := fmt.Sprintf("flow %q", f.Name)
+	if f.Name == "" {
+		label = display(fp)
+	}
+	if len(f.Requesters) == 0 {
+		ch.at(fp+".requesters", "%s: requesters is empty; add e.g. requesters: [group:Engineers]", label)
+	}
+	for j, p := range f.Requesters {
+		if err := stint.ValidatePrincipalRef(p); err != nil {
+			ch.at(fmt.Sprintf("%s.requesters[%d]", fp, j), "%s: %s", label, stint.ErrorMessage(err))
+		}
+	}
+	for j, p := range f.Approvers {
+		if err := stint.ValidatePrincipalRef(p); err != nil {
+			ch.at(fmt.Sprintf("%s.approvers[%d]", fp, j), "%s: %s", label, stint.ErrorMessage(err))
+		}
+	}
+	if f.MaxDuration <= 0 {
+		ch.at(fp+".max_duration", "%s: max_duration is required, e.g. max_duration: 4h", label)
+	} else if f.DefaultDuration > f.MaxDuration {
+		ch.at(fp+".default_duration", "%s: default_duration %s exceeds max_duration %s", label, f.DefaultDuration, f.MaxDuration)
+	}
+	if !f.AutoApprove && len(f.Approvers) == 0 && !ch.isBad(fp+".auto_approve") {
+		ch.at(fp+".approvers", "%s: set approvers (e.g. approvers: [group:Security]) or auto_approve: true", label)
+	}
+	if f.MaxExtensions < -1 {
+		ch.at(fp+".max_extensions", "%s: max_extensions must be -1 (none), 0 (the default, %d) or more", label, stint.DefaultMaxExtensions)
+	}
+	if len(f.Resources) == 0 {
+		ch.at(fp+".resources", "%s: resources is empty; add e.g. - identity_center: {accounts: [all], permission_sets: [ReadOnlyAccess]}", label)
+	}
+	for k, r := range f.Resources {
+		rp := fmt.Sprintf("%s.resources[%d]", fp, k)
+		ic := r.IdentityCenter
+		if ic == nil {
+			ch.at(rp, "%s: resources[%d] has no identity_center selector", label, k)
+			continue
+		}
+		if len(ic.Accounts) == 0 {
+			ch.at(rp+".identity_center.accounts", "%s: resources[%d] needs accounts (an account ID, name:NAME, ou:PATH, tag:KEY=VALUE or all)", label, k)
+		}
+		if len(ic.PermissionSets) == 0 {
+			ch.at(rp+".identity_center.permission_sets", "%s: resources[%d] needs permission_sets", label, k)
+		}
+		for m, sel := range ic.Accounts {
+			if err := stint.ValidateAccountSelector(sel); err != nil {
+				ch.at(fmt.Sprintf("%s.identity_center.accounts[%d]", rp, m), "%s: %s", label, stint.ErrorMessage(err))
+			}
+		}
+		for m, ps := range ic.PermissionSets {
+			if strings.TrimSpace(ps) == "" {
+				ch.at(fmt.Sprintf("%s.identity_center.permission_sets[%d]", rp, m), "%s: empty permission set name", label)
+			}
+		}
+	}
+}
