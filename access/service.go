@@ -5,10 +5,22 @@
 package access
 
 import (
+	"cmp"
+	"context"
 	"log/slog"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/stint-dev/stint"
+)
+
+// Defaults of Service fields.
+const (
+	DefaultRevokeBackstop   = 2 * time.Minute
+	DefaultDirectoryMaxAge  = 30 * time.Second
+	DefaultEffectRetryDelay = time.Second
 )
 
 // Service carries out every user-facing and background action.
@@ -17,7 +29,7 @@ type Service struct {
 	Provider stint.Provider
 	// Flows returns the current flows (the config may be reloaded).
 	Flows func() []stint.Flow
-	// Admins are the emails of stint administrators.
+	// Admins returns the emails of stint administrators.
 	Admins func() []string
 	// Now defaults to time.Now.
 	Now func() time.Time
@@ -28,11 +40,21 @@ type Service struct {
 	// RevokeBackstop is how long after a revocation starts its durable
 	// backstop job runs, in case this process dies. Default: 2m.
 	RevokeBackstop time.Duration
+	// DirectoryMaxAge is how long the in-memory copy of the directory is
+	// used before it is re-read from the store. Default: 30s.
+	DirectoryMaxAge time.Duration
 	// OnRevokeStart, when set, is called as each revocation is handed to the
 	// provider (benchmarks measure expiry lateness with it).
 	OnRevokeStart func(g *stint.Grant, at time.Time)
+	// Kick, when set, is called after a commit that changed when a grant
+	// starts or ends, so the expiry timer can re-arm at once.
+	Kick func()
 
 	inflight inflightSet
+	dirMu    sync.Mutex
+	dir      *stint.Directory
+	dirAt    time.Time
+	wg       sync.WaitGroup
 }
 
 // Caller is an authenticated user of the API.
@@ -75,4 +97,113 @@ type EventsInput struct {
 	Since   time.Time
 	Subject string
 	Limit   int
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return stint.NewID()
+}
+
+func (s *Service) log() *slog.Logger { return cmp.Or(s.Logger, slog.Default()) }
+
+func (s *Service) flows() []stint.Flow {
+	if s.Flows == nil {
+		return nil
+	}
+	return s.Flows()
+}
+
+func (s *Service) flow(name string) (*stint.Flow, error) {
+	for _, f := range s.flows() {
+		if f.Name == name {
+			return &f, nil
+		}
+	}
+	return nil, stint.Errorf(stint.ECONFLICT, "flow %q no longer exists in the config", name)
+}
+
+// IsAdmin reports whether the email belongs to a stint administrator.
+func (s *Service) IsAdmin(email string) bool {
+	if s.Admins == nil {
+		return false
+	}
+	return slices.ContainsFunc(s.Admins(), func(a string) bool { return strings.EqualFold(a, email) })
+}
+
+func (s *Service) kick() {
+	if s.Kick != nil {
+		s.Kick()
+	}
+}
+
+// Directory returns the latest directory snapshot, cached in memory for
+// DirectoryMaxAge. It returns EUNAVAILABLE before the first sync.
+func (s *Service) Directory(ctx context.Context) (*stint.Directory, error) {
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	if s.dir != nil && time.Since(s.dirAt) < cmp.Or(s.DirectoryMaxAge, DefaultDirectoryMaxAge) {
+		return s.dir, nil
+	}
+	d, err := s.Store.DirectoryGet(ctx)
+	if stint.IsCode(err, stint.ENOTFOUND) {
+		return nil, stint.Errorf(stint.EUNAVAILABLE, "stint has not read the Identity Center directory yet; try again shortly")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.dir, s.dirAt = d, time.Now()
+	return d, nil
+}
+
+// SyncDirectory reads the directory from the provider and stores it.
+func (s *Service) SyncDirectory(ctx context.Context) (*stint.Directory, error) {
+	d, err := s.Provider.Directory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	d.SyncedAt = now
+	err = s.Store.Tx(ctx, func(tx stint.Tx) error {
+		if err := tx.DirectoryPut(ctx, d); err != nil {
+			return err
+		}
+		return tx.EventAppend(ctx, s.event("system", stint.EventDirectorySynced, d.IdentityStoreID, map[string]any{
+			"users": len(d.Users), "groups": len(d.Groups), "accounts": len(d.Accounts), "permission_sets": len(d.PermissionSets),
+		}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.dirMu.Lock()
+	s.dir, s.dirAt = d, time.Now()
+	s.dirMu.Unlock()
+	return d, nil
+}
+
+func (s *Service) event(actor, typ, subject string, data map[string]any) *stint.Event {
+	return &stint.Event{ID: s.newID(), Time: s.now(), Actor: actor, Type: typ, Subject: subject, Data: data}
+}
+
+// Wait blocks until the background AWS operations this service started have
+// finished (used on shutdown and in tests).
+func (s *Service) Wait() { s.wg.Wait() }
+
+// Go runs fn in the background; Wait waits for it.
+func (s *Service) Go(fn func()) { s.goBackground(fn) }
+
+func (s *Service) goBackground(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
 }

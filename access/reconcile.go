@@ -1,0 +1,106 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stint-dev/stint"
+)
+
+// ReconcileGrace is how long an effect may be without a live holder before
+// the reconciler removes it, so it never races an activation in progress.
+const ReconcileGrace = time.Minute
+
+// ReconcileReport counts what a reconciliation pass looked at and changed.
+type ReconcileReport struct {
+	Effects   int `json:"effects"`
+	Removed   int `json:"removed"`
+	Recreated int `json:"recreated"`
+	Errors    int `json:"errors"`
+}
+
+// Reconcile compares the stint-made assignments in the ledger with AWS and
+// the grants: it removes assignments no live grant holds, re-creates missing
+// ones that a live grant needs, and records each correction as an event.
+// Standing (pre-existing) assignments are never touched.
+func (s *Service) Reconcile(ctx context.Context) (*ReconcileReport, error) {
+	effects, err := s.Store.EffectList(ctx, &stint.EffectListParams{Kind: stint.EffectKindSSO})
+	if err != nil {
+		return nil, err
+	}
+	rep := &ReconcileReport{Effects: len(effects)}
+	for _, e := range effects {
+		if e.Preexisting || e.State == stint.EffectDeleting {
+			continue // standing access, or a revocation owns it
+		}
+		if err := s.reconcileEffect(ctx, e, rep); err != nil {
+			rep.Errors++
+			s.log().Warn("reconcile effect", "effect", e.Key, "err", err)
+		}
+	}
+	return rep, nil
+}
+
+func (s *Service) reconcileEffect(ctx context.Context, e *stint.Effect, rep *ReconcileReport) error {
+	live, err := s.liveHolders(ctx, e)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	switch {
+	case len(live) == 0 && now.Sub(e.UpdatedAt) >= ReconcileGrace:
+		return s.removeOrphan(ctx, e, rep)
+	case len(live) > 0 && e.State == stint.EffectPresent:
+		exists, err := s.Provider.Exists(ctx, e)
+		if err != nil || exists {
+			return err
+		}
+		if err := s.Provider.Grant(ctx, e); err != nil {
+			return fmt.Errorf("re-create missing assignment %s: %w", e.Key, err)
+		}
+		rep.Recreated++
+		return s.Store.Tx(ctx, func(tx stint.Tx) error {
+			return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
+				"action": "recreated", "reason": "assignment missing in AWS for live grants", "grants": live}))
+		})
+	}
+	return nil
+}
+
+func (s *Service) liveHolders(ctx context.Context, e *stint.Effect) ([]string, error) {
+	var live []string
+	for _, h := range e.Holders {
+		g, err := s.Store.GrantGet(ctx, h)
+		if stint.IsCode(err, stint.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if g.State == stint.GrantActivating || g.State == stint.GrantActive || (g.State == stint.GrantFailed && g.FailedOp == "activate") {
+			live = append(live, h)
+		}
+	}
+	return live, nil
+}
+
+func (s *Service) removeOrphan(ctx context.Context, e *stint.Effect, rep *ReconcileReport) error {
+	// Claim it first (CAS), so no activation adopts it while AWS deletes it.
+	claimed := *e
+	claimed.State, claimed.UpdatedAt = stint.EffectDeleting, s.now()
+	if err := s.Store.Tx(ctx, func(tx stint.Tx) error { return tx.EffectPut(ctx, &claimed) }); err != nil {
+		return err
+	}
+	if err := s.Provider.Revoke(ctx, &claimed); err != nil {
+		return fmt.Errorf("remove orphaned assignment %s: %w", e.Key, err)
+	}
+	rep.Removed++
+	return s.Store.Tx(ctx, func(tx stint.Tx) error {
+		if err := tx.EffectDelete(ctx, claimed.Key, claimed.Version); err != nil {
+			return err
+		}
+		return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
+			"action": "removed", "reason": "no live grant holds this stint-made assignment", "holders": e.Holders}))
+	})
+}
