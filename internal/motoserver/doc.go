@@ -1,0 +1,8 @@
+// Package motoserver starts moto_server, the AWS emulator from python moto, on
+// a free 127.0.0.1 port for tests and for the demo, and builds AWS SDK
+// configurations that talk to it.
+//
+// One moto process serves every account and region; its state is global to
+// the process, so a test package starts one server and keeps tests apart by
+// using distinct accounts, users or resources rather than resetting it.
+package motoserver

@@ -1,0 +1,257 @@
+package motoserver
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Binary is the name of the moto server executable looked up on PATH.
+const Binary = "moto_server"
+
+// Region is the region of the configurations AWSConfig returns.
+const Region = "us-east-1"
+
+// AccountID is the account that the static test credentials act as.
+const AccountID = "123456789012"
+
+// DefaultStartTimeout bounds how long Run waits for moto to answer.
+const DefaultStartTimeout = 30 * time.Second
+
+// Options configure Run.
+type Options struct {
+	// Port to listen on; 0 (the default) picks a free port.
+	Port int
+	// Host to listen on; default 127.0.0.1.
+	Host string
+	// Output receives moto's stdout and stderr; default: kept in memory and
+	// reported if moto fails to start.
+	Output io.Writer
+	// Env is added to the environment of the moto process.
+	Env []string
+	// NoManagedPolicies leaves AWS managed policies (AdministratorAccess,
+	// ...) out of IAM. By default moto runs with
+	// MOTO_IAM_LOAD_MANAGED_POLICIES=true so they exist, which costs about
+	// 0.6 s of moto's time for every account whose IAM is first touched,
+	// including each Organizations CreateAccount (it creates the member's
+	// OrganizationAccountAccessRole). Identity Center needs no IAM policies:
+	// its tests can set this.
+	NoManagedPolicies bool
+	// StartTimeout bounds the wait for moto to answer; default 30s.
+	StartTimeout time.Duration
+}
+
+// Server is a running moto_server process.
+type Server struct {
+	url     string
+	cmd     *exec.Cmd
+	output  *lockedBuffer
+	done    chan struct{}
+	waitErr error
+
+	closeOnce sync.Once
+}
+
+// Start starts a moto server for a test and stops it when the test and its
+// subtests finish. It fails the test with instructions when moto_server is
+// not installed.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), DefaultStartTimeout)
+	defer cancel()
+	s, err := Run(ctx, opts)
+	if err != nil {
+		t.Fatalf("start moto: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// Run starts moto_server and waits until it answers HTTP. The process runs
+// until Close is called; ctx bounds only the start. It returns an error that
+// says how to install moto when moto_server is not on PATH.
+func Run(ctx context.Context, opts Options) (*Server, error) {
+	bin, err := exec.LookPath(Binary)
+	if err != nil {
+		return nil, fmt.Errorf("%s not found on PATH: install moto 5.2.1 with `pip install 'moto[server]==5.2.1'` and make sure moto_server is on PATH", Binary)
+	}
+	host := cmp.Or(opts.Host, "127.0.0.1")
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = DefaultStartTimeout
+	}
+	// A free port can be taken by someone else before moto binds it: try a
+	// few ports when we pick them.
+	for attempt := 1; ; attempt++ {
+		port := opts.Port
+		if port == 0 {
+			if port, err = freePort(host); err != nil {
+				return nil, err
+			}
+		}
+		s, err := start(ctx, bin, host, port, opts, timeout)
+		if err == nil || opts.Port != 0 || attempt == 3 || ctx.Err() != nil {
+			return s, err
+		}
+	}
+}
+
+func start(ctx context.Context, bin, host string, port int, opts Options, timeout time.Duration) (*Server, error) {
+	s := &Server{
+		url:    "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
+		output: &lockedBuffer{},
+		done:   make(chan struct{}),
+	}
+	s.cmd = exec.Command(bin, "-H", host, "-p", strconv.Itoa(port))
+	s.cmd.Env = append(append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES="+strconv.FormatBool(!opts.NoManagedPolicies)), opts.Env...)
+	var out io.Writer = s.output
+	if opts.Output != nil {
+		out = io.MultiWriter(s.output, opts.Output)
+	}
+	s.cmd.Stdout, s.cmd.Stderr = out, out
+	// Own process group, and killed with us if this process dies first.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() {
+		s.waitErr = s.cmd.Wait()
+		close(s.done)
+	}()
+	if err := s.waitReady(ctx, timeout); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// URL returns the server's base URL, e.g. "http://127.0.0.1:41234".
+func (s *Server) URL() string { return s.url }
+
+// AWSConfig returns an SDK configuration for this server; see AWSConfig.
+func (s *Server) AWSConfig() aws.Config { return AWSConfig(s.url) }
+
+// Reset clears every account's and region's state in the server. Instance
+// ARNs and identity store IDs change after a reset.
+func (s *Server) Reset(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+"/moto-api/reset", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("reset moto: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reset moto: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// Close stops the server and waits for the process to exit.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		if s.cmd.Process == nil {
+			return
+		}
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			<-s.done
+		}
+	})
+	return nil
+}
+
+// AWSConfig returns an SDK configuration that sends every service to
+// endpoint with static test credentials (account 123456789012) in region
+// us-east-1. S3 clients built from it also need UsePathStyle.
+func AWSConfig(endpoint string) aws.Config {
+	return aws.Config{
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+}
+
+func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/moto-api/data.json", nil)
+		if resp, err := client.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return nil
+		}
+		select {
+		case <-s.done:
+			return fmt.Errorf("moto_server exited before answering (%v); output:\n%s", s.waitErr, s.output.String())
+		case <-ctx.Done():
+			return fmt.Errorf("moto_server did not answer on %s within %s; output:\n%s", s.url, timeout, s.output.String())
+		case <-tick.C:
+		}
+	}
+}
+
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("find a free port on %s: %w", host, err)
+	}
+	defer l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.New("find a free port: not a TCP address")
+	}
+	return addr.Port, nil
+}
+
+// lockedBuffer collects process output for error messages.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 64<<10 { // keep memory bounded in long demo runs
+		b.buf.Reset()
+	}
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
