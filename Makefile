@@ -1,0 +1,27 @@
+# stint: make demo runs stint against a local moto with a sample
+# organisation; make test runs the whole test suite (moto and PostgreSQL are
+# started by the test scripts).
+GO ?= go
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: build demo test test-short bench lint clean
+
+build:
+	$(GO) build -o bin/stint ./cmd/stint
+
+demo: build
+	./scripts/demo.sh
+
+test:
+	./scripts/test.sh
+
+bench: build
+	./scripts/bench.sh
+
+lint:
+	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above" && exit 1)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
+clean:
+	rm -rf bin .demo

@@ -1,0 +1,139 @@
+// Command stint-demo runs stint for real against a local moto_server seeded
+// with a sample organisation: it starts moto, builds the organisation (OUs,
+// 15 accounts, users, groups, permission sets), writes .demo/stint.yaml and
+// API tokens for the sample users, and runs `stint serve` until interrupted.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stint-dev/stint/app"
+	"github.com/stint-dev/stint/internal/motoserver"
+	"github.com/stint-dev/stint/internal/sampleorg"
+)
+
+func main() {
+	dir := flag.String("dir", ".demo", "folder for the demo's config, database and tokens (recreated)")
+	listen := flag.String("listen", "127.0.0.1:8080", "address stint listens on")
+	bin := flag.String("bin", "bin/stint", "path of the stint binary, for the printed instructions")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *dir, *listen, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "stint-demo:", err)
+		os.Exit(1)
+	}
+}
+
+const demoFlows = `admins: [bob@example.com]
+flows:
+  - name: prod-admin
+    requesters: [group:Engineers]
+    resources:
+      - identity_center: {accounts: ["ou:Prod"], permission_sets: [AdministratorAccess]}
+    max_duration: 4h
+    approvers: [group:Security]
+  - name: sandbox-read
+    requesters: [group:Engineers]
+    resources:
+      - identity_center: {accounts: ["ou:Sandbox", "name:dev-002"], permission_sets: [ReadOnlyAccess]}
+    max_duration: 8h
+    auto_approve: true
+`
+
+func run(ctx context.Context, dir, listen, bin string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(dir, "moto.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	fmt.Println("starting moto_server ...")
+	moto, err := motoserver.Run(ctx, motoserver.Options{Output: logf, NoManagedPolicies: true})
+	if err != nil {
+		return err
+	}
+	defer moto.Close()
+	fmt.Printf("seeding the sample organisation in moto at %s ...\n", moto.URL())
+	start := time.Now()
+	org, err := sampleorg.Seed(ctx, moto.AWSConfig(), sampleorg.DefaultSpec())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  %d OUs, %d accounts, %d users, %d groups, %d permission sets in %s\n",
+		len(org.OUs), len(org.Accounts), len(org.Users), len(org.Groups), len(org.PermissionSets), time.Since(start).Round(time.Millisecond))
+
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	cfgPath := filepath.Join(abs, "stint.yaml")
+	cfg := fmt.Sprintf("store: sqlite://%s\nlisten: %s\naws:\n  region: us-east-1\n  endpoint: %s\n%s",
+		filepath.Join(abs, "stint.db"), listen, moto.URL(), demoFlows)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	// Static test credentials: moto accepts any; the SDK's chain needs some.
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"} {
+		if os.Getenv(k) == "" {
+			_ = os.Setenv(k, v)
+		}
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Serve(ctx, cfgPath) }()
+	if err := waitHealthy(ctx, "http://"+listen, serveErr); err != nil {
+		return err
+	}
+	env, err := writeTokens(ctx, cfgPath, filepath.Join(abs, "env"), "http://"+listen)
+	if err != nil {
+		return err
+	}
+	printNext(bin, env, "http://"+listen)
+	return <-serveErr
+}
+
+func writeTokens(ctx context.Context, cfgPath, envPath, server string) (string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "export STINT_SERVER=%s\n", server)
+	for _, u := range []string{"alice", "bob", "carol"} {
+		tok, err := app.CreateToken(ctx, cfgPath, u+"@example.com", "demo", 7*24*time.Hour)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "export %s_TOKEN=%s\n", strings.ToUpper(u), tok)
+	}
+	return envPath, os.WriteFile(envPath, []byte(b.String()), 0o600)
+}
+
+func printNext(bin, env, server string) {
+	fmt.Printf(`
+stint is running at %[3]s against the sample organisation.
+  alice (Engineers) requests, carol (Security) approves, bob is an admin.
+
+In another terminal:
+  source %[2]s
+  STINT_TOKEN=$ALICE_TOKEN %[1]s resources
+  STINT_TOKEN=$ALICE_TOKEN %[1]s request prod-payments AdministratorAccess --for 1h --reason INC-4211
+  STINT_TOKEN=$CAROL_TOKEN %[1]s requests --pending
+  STINT_TOKEN=$CAROL_TOKEN %[1]s approve REQUEST_ID --comment "go ahead"
+  STINT_TOKEN=$ALICE_TOKEN %[1]s grants
+  STINT_TOKEN=$ALICE_TOKEN %[1]s request sandbox-001 ReadOnlyAccess --for 2m --reason "quick look"   # auto-approved
+  STINT_TOKEN=$BOB_TOKEN   %[1]s grants --all -o json
+  STINT_TOKEN=$BOB_TOKEN   %[1]s audit --since 1h
+
+Press Ctrl-C to stop stint and moto.
+`, bin, env, server)
+}
