@@ -63,7 +63,9 @@ func (p *fakeProvider) has(key string) bool {
 	return p.present[key]
 }
 
-func (p *fakeProvider) Directory(context.Context) (*stint.Directory, error) { return testDirectory(), nil }
+func (p *fakeProvider) Directory(context.Context) (*stint.Directory, error) {
+	return testDirectory(), nil
+}
 
 func testDirectory() *stint.Directory {
 	return &stint.Directory{
@@ -107,7 +109,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func setup(t *testing.T) *fixture {

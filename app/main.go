@@ -46,7 +46,7 @@ type Main struct {
 	// ServiceHook adjusts the service before anything runs (benchmarks set
 	// OnRevokeStart with it).
 	ServiceHook func(*access.Service)
-	Logger *slog.Logger
+	Logger      *slog.Logger
 
 	Store    stint.Store
 	Service  *access.Service

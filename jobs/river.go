@@ -77,10 +77,14 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 	}})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, DefaultReconcileInterval)),
-			func() (river.JobArgs, *river.InsertOpts) { return stint.ReconcileArgs{}, &river.InsertOpts{MaxAttempts: 1} },
+			func() (river.JobArgs, *river.InsertOpts) {
+				return stint.ReconcileArgs{}, &river.InsertOpts{MaxAttempts: 1}
+			},
 			&river.PeriodicJobOpts{ID: "reconcile", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.SyncInterval, DefaultSyncInterval)),
-			func() (river.JobArgs, *river.InsertOpts) { return stint.SyncDirectoryArgs{}, &river.InsertOpts{MaxAttempts: 3} },
+			func() (river.JobArgs, *river.InsertOpts) {
+				return stint.SyncDirectoryArgs{}, &river.InsertOpts{MaxAttempts: 3}
+			},
 			&river.PeriodicJobOpts{ID: "sync_directory"}),
 	}
 	return river.NewClient(driver, &river.Config{
