@@ -12,60 +12,9 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/provider/providertest"
 	"github.com/stint-dev/stint/store/sqlite"
 )
-
-// fakeProvider keeps assignments in memory; Func fields override behaviour.
-type fakeProvider struct {
-	mu         sync.Mutex
-	present    map[string]bool
-	grants     atomic.Int64
-	revokes    atomic.Int64
-	GrantFunc  func(e *stint.Effect) error
-	RevokeFunc func(e *stint.Effect) error
-}
-
-func (p *fakeProvider) Grant(_ context.Context, e *stint.Effect) error {
-	p.grants.Add(1)
-	if p.GrantFunc != nil {
-		if err := p.GrantFunc(e); err != nil {
-			return err
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.present[e.Key] = true
-	return nil
-}
-
-func (p *fakeProvider) Revoke(_ context.Context, e *stint.Effect) error {
-	p.revokes.Add(1)
-	if p.RevokeFunc != nil {
-		if err := p.RevokeFunc(e); err != nil {
-			return err
-		}
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.present, e.Key)
-	return nil
-}
-
-func (p *fakeProvider) Exists(_ context.Context, e *stint.Effect) (bool, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.present[e.Key], nil
-}
-
-func (p *fakeProvider) has(key string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.present[key]
-}
-
-func (p *fakeProvider) Directory(context.Context) (*stint.Directory, error) {
-	return testDirectory(), nil
-}
 
 func testDirectory() *stint.Directory {
 	return &stint.Directory{
@@ -100,7 +49,7 @@ func testFlows() []stint.Flow {
 type fixture struct {
 	svc   *access.Service
 	store stint.Store
-	prov  *fakeProvider
+	prov  *providertest.Fake
 	clock *clock
 }
 
@@ -115,7 +64,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	db := sqlite.OpenTest(t)
-	prov := &fakeProvider{present: map[string]bool{}}
+	prov := &providertest.Fake{DirectoryFunc: func(context.Context) (*stint.Directory, error) { return testDirectory(), nil }}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	svc := &access.Service{
 		Store: db, Provider: prov, Now: clk.Now,
@@ -193,7 +142,7 @@ func TestApprovalFlow(t *testing.T) {
 	require.NoError(t, f.svc.Activate(ctx, gs[0].ID))
 	g := f.grant(t, gs[0].ID)
 	require.Equal(t, stint.GrantActive, g.State)
-	require.True(t, f.prov.has(g.EffectKey()))
+	require.True(t, f.prov.Has(g.EffectKey()))
 
 	// Expiry: not before the end, then removal.
 	var rl *access.RetryLater
@@ -203,7 +152,7 @@ func TestApprovalFlow(t *testing.T) {
 	g = f.grant(t, g.ID)
 	require.Equal(t, stint.GrantEnded, g.State)
 	require.Equal(t, stint.EndExpired, g.EndReason)
-	require.False(t, f.prov.has(g.EffectKey()))
+	require.False(t, f.prov.Has(g.EffectKey()))
 	_, err = f.store.EffectGet(ctx, g.EffectKey())
 	require.Equal(t, stint.ENOTFOUND, stint.ErrorCode(err))
 
@@ -255,20 +204,20 @@ func TestOverlappingGrantsShareOneAssignment(t *testing.T) {
 	g1 := f.activeGrant(t, "alice@example.com")
 	g2 := f.activeGrant(t, "alice@example.com")
 	require.Equal(t, g1.EffectKey(), g2.EffectKey())
-	require.EqualValues(t, 1, f.prov.grants.Load(), "the second grant reuses the assignment")
+	require.EqualValues(t, 1, f.prov.Grants.Load(), "the second grant reuses the assignment")
 
 	_, err := f.svc.Revoke(ctx, f.caller(t, "alice@example.com"), g1.ID)
 	require.NoError(t, err)
 	f.svc.Wait()
 	require.Equal(t, stint.GrantEnded, f.grant(t, g1.ID).State)
-	require.True(t, f.prov.has(g1.EffectKey()), "access stays while g2 holds it")
-	require.EqualValues(t, 0, f.prov.revokes.Load())
+	require.True(t, f.prov.Has(g1.EffectKey()), "access stays while g2 holds it")
+	require.EqualValues(t, 0, f.prov.Revokes.Load())
 
 	_, err = f.svc.Revoke(ctx, f.caller(t, "dave@example.com"), g2.ID) // admin revokes
 	require.NoError(t, err)
 	f.svc.Wait()
 	require.Equal(t, stint.GrantEnded, f.grant(t, g2.ID).State)
-	require.False(t, f.prov.has(g1.EffectKey()), "last holder ended: access goes")
+	require.False(t, f.prov.Has(g1.EffectKey()), "last holder ended: access goes")
 }
 
 func TestStandingAssignmentSurvives(t *testing.T) {
@@ -276,14 +225,14 @@ func TestStandingAssignmentSurvives(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
 	key := stint.SSOEffectKey("222222222222", "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "u-alice")
-	f.prov.present[key] = true // standing access made outside stint
+	f.prov.Set(key, true) // standing access made outside stint
 	g := f.activeGrant(t, "alice@example.com")
-	require.EqualValues(t, 0, f.prov.grants.Load())
+	require.EqualValues(t, 0, f.prov.Grants.Load())
 	f.clock.Add(2 * time.Hour)
 	require.NoError(t, f.svc.Expire(ctx, g.ID))
 	require.Equal(t, stint.GrantEnded, f.grant(t, g.ID).State)
-	require.True(t, f.prov.has(key), "a pre-existing assignment is never removed")
-	require.EqualValues(t, 0, f.prov.revokes.Load())
+	require.True(t, f.prov.Has(key), "a pre-existing assignment is never removed")
+	require.EqualValues(t, 0, f.prov.Revokes.Load())
 }
 
 func TestFailureIsRecordedAndRetried(t *testing.T) {
@@ -292,7 +241,7 @@ func TestFailureIsRecordedAndRetried(t *testing.T) {
 	ctx := context.Background()
 	fail := atomic.Bool{}
 	fail.Store(true)
-	f.prov.GrantFunc = func(*stint.Effect) error {
+	f.prov.GrantFunc = func(context.Context, *stint.Effect) error {
 		if fail.Load() {
 			return stint.Errorf(stint.EUNAVAILABLE, "AWS said no")
 		}
@@ -318,7 +267,7 @@ func TestRevokeFailureRetriesUntilGone(t *testing.T) {
 	ctx := context.Background()
 	g := f.activeGrant(t, "alice@example.com")
 	calls := atomic.Int64{}
-	f.prov.RevokeFunc = func(*stint.Effect) error {
+	f.prov.RevokeFunc = func(context.Context, *stint.Effect) error {
 		if calls.Add(1) == 1 {
 			return errors.New("throttled")
 		}
@@ -329,10 +278,10 @@ func TestRevokeFailureRetriesUntilGone(t *testing.T) {
 	got := f.grant(t, g.ID)
 	require.Equal(t, stint.GrantFailed, got.State)
 	require.Equal(t, "revoke", got.FailedOp)
-	require.True(t, f.prov.has(g.EffectKey()))
+	require.True(t, f.prov.Has(g.EffectKey()))
 	require.NoError(t, f.svc.ResumeRevocation(ctx, g.ID))
 	require.Equal(t, stint.GrantEnded, f.grant(t, g.ID).State)
-	require.False(t, f.prov.has(g.EffectKey()))
+	require.False(t, f.prov.Has(g.EffectKey()))
 }
 
 func TestReconcile(t *testing.T) {
@@ -341,13 +290,11 @@ func TestReconcile(t *testing.T) {
 	ctx := context.Background()
 	g := f.activeGrant(t, "alice@example.com")
 	// Out-of-band deletion: the reconciler re-creates it for the live grant.
-	f.prov.mu.Lock()
-	delete(f.prov.present, g.EffectKey())
-	f.prov.mu.Unlock()
+	f.prov.Set(g.EffectKey(), false)
 	rep, err := f.svc.Reconcile(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Recreated)
-	require.True(t, f.prov.has(g.EffectKey()))
+	require.True(t, f.prov.Has(g.EffectKey()))
 
 	// A ledger entry whose holder ended without releasing it (simulated by
 	// ending the grant behind the service's back) is removed after the grace.
@@ -363,7 +310,7 @@ func TestReconcile(t *testing.T) {
 	rep, err = f.svc.Reconcile(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Removed)
-	require.False(t, f.prov.has(g.EffectKey()))
+	require.False(t, f.prov.Has(g.EffectKey()))
 	evs, err := f.store.EventList(ctx, &stint.EventListParams{Subject: g.EffectKey()})
 	require.NoError(t, err)
 	require.Len(t, evs, 2)

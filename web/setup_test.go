@@ -18,47 +18,9 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/provider/providertest"
 	"github.com/stint-dev/stint/store/sqlite"
 )
-
-// fakeProvider is a stint.Provider whose methods call the Func fields; nil
-// fields succeed.
-type fakeProvider struct {
-	GrantFunc     func(ctx context.Context, e *stint.Effect) error
-	RevokeFunc    func(ctx context.Context, e *stint.Effect) error
-	ExistsFunc    func(ctx context.Context, e *stint.Effect) (bool, error)
-	DirectoryFunc func(ctx context.Context) (*stint.Directory, error)
-}
-
-var _ stint.Provider = (*fakeProvider)(nil)
-
-func (p *fakeProvider) Grant(ctx context.Context, e *stint.Effect) error {
-	if p.GrantFunc == nil {
-		return nil
-	}
-	return p.GrantFunc(ctx, e)
-}
-
-func (p *fakeProvider) Revoke(ctx context.Context, e *stint.Effect) error {
-	if p.RevokeFunc == nil {
-		return nil
-	}
-	return p.RevokeFunc(ctx, e)
-}
-
-func (p *fakeProvider) Exists(ctx context.Context, e *stint.Effect) (bool, error) {
-	if p.ExistsFunc == nil {
-		return false, nil
-	}
-	return p.ExistsFunc(ctx, e)
-}
-
-func (p *fakeProvider) Directory(ctx context.Context) (*stint.Directory, error) {
-	if p.DirectoryFunc == nil {
-		return testDirectory(), nil
-	}
-	return p.DirectoryFunc(ctx)
-}
 
 var t0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 
@@ -128,7 +90,7 @@ type env struct {
 	expired  string            // alice's expired token
 	ready    error
 	readyMu  sync.Mutex
-	provider *fakeProvider
+	provider *providertest.Fake
 }
 
 type syncBuffer struct {
@@ -154,7 +116,7 @@ func setup(t *testing.T, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
 	store := sqlite.OpenTest(t)
-	e := &env{t: t, store: store, tokens: map[string]string{}, logs: &syncBuffer{}, provider: &fakeProvider{}}
+	e := &env{t: t, store: store, tokens: map[string]string{}, logs: &syncBuffer{}, provider: &providertest.Fake{DirectoryFunc: func(context.Context) (*stint.Directory, error) { return testDirectory(), nil }}}
 	e.svc = &access.Service{
 		Store:    store,
 		Provider: e.provider,
