@@ -79,32 +79,43 @@ func (s *server) dumpLog(t *testing.T) {
 }
 
 // TestCrashBeforeExpiry: the server dies (SIGKILL) while a grant is active;
-// after its end passes it restarts and removes the assignment at once.
+// after its end passes it restarts and removes the assignment at once. On
+// both stores.
 func TestCrashBeforeExpiry(t *testing.T) {
 	t.Parallel()
+	for i, kind := range stores {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			crashBeforeExpiry(t, kind, []string{"sandbox-003", "sandbox-002"}[i])
+		})
+	}
+}
+
+func crashBeforeExpiry(t *testing.T, kind, account string) {
 	e := setupEnv(t)
+	e.useStore(t, kind)
 	addr := freeAddr(t)
 	path := e.writeConfig(t, e.moto.URL(), addr)
 	srv := startProcess(t, path, addr)
 	ctx := context.Background()
 	bob := client.New(srv.url, e.token(t, path, "bob@example.com"))
 
-	r, err := bob.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{Account: "sandbox-003", PermissionSet: "ReadOnlyAccess"}}, Duration: 4 * time.Second, Reason: "crash test"})
+	r, err := bob.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{Account: account, PermissionSet: "ReadOnlyAccess"}}, Duration: 4 * time.Second, Reason: "crash test"})
 	require.NoError(t, err)
 	g := onlyGrant(t, bob, r.ID)
 	eventually(t, 15*time.Second, "grant active", func() bool { return grantState(t, bob, g.ID) == stint.GrantActive })
 	g, err = bob.Grant(ctx, g.ID)
 	require.NoError(t, err)
-	require.True(t, e.assigned(t, "sandbox-003", "ReadOnlyAccess", "bob@example.com"))
+	require.True(t, e.assigned(t, account, "ReadOnlyAccess", "bob@example.com"))
 
 	srv.kill()
 	<-time.After(time.Until(g.EndsAt.Add(time.Second)))
-	require.True(t, e.assigned(t, "sandbox-003", "ReadOnlyAccess", "bob@example.com"), "nothing removes it while stint is down")
+	require.True(t, e.assigned(t, account, "ReadOnlyAccess", "bob@example.com"), "nothing removes it while stint is down")
 
 	restarted := time.Now()
 	srv = startProcess(t, path, addr)
 	eventually(t, 20*time.Second, "assignment removed after restart", func() bool {
-		return !e.assigned(t, "sandbox-003", "ReadOnlyAccess", "bob@example.com")
+		return !e.assigned(t, account, "ReadOnlyAccess", "bob@example.com")
 	})
 	t.Logf("assignment removed %s after restart", time.Since(restarted).Round(time.Millisecond))
 	eventually(t, 10*time.Second, "grant ended", func() bool { return grantState(t, bob, g.ID) == stint.GrantEnded })

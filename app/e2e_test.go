@@ -12,10 +12,20 @@ import (
 )
 
 // TestEndToEnd: request -> approve -> assignment visible in AWS -> expiry ->
-// assignment gone, with every step in the audit trail.
+// assignment gone, with every step in the audit trail; on both stores.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
+	for i, kind := range stores {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			endToEnd(t, kind, []string{"prod-payments-dr", "prod-analytics"}[i])
+		})
+	}
+}
+
+func endToEnd(t *testing.T, kind, account string) {
 	e := setupEnv(t)
+	e.useStore(t, kind)
 	m := e.start(t, e.moto.URL())
 	ctx := context.Background()
 	alice := e.client(t, m, "alice@example.com")
@@ -23,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 	bob := e.client(t, m, "bob@example.com")     // admin
 
 	r, err := alice.Submit(ctx, client.SubmitInput{
-		Resources: []client.Resource{{Account: "prod-payments-dr", PermissionSet: "AdministratorAccess"}},
+		Resources: []client.Resource{{Account: account, PermissionSet: "AdministratorAccess"}},
 		Duration:  4 * time.Second, Reason: "INC-4211"})
 	require.NoError(t, err)
 	require.Equal(t, stint.RequestPending, r.State)
@@ -38,10 +48,10 @@ func TestEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	g := onlyGrant(t, alice, r.ID)
 	eventually(t, 10*time.Second, "grant active", func() bool { return grantState(t, alice, g.ID) == stint.GrantActive })
-	require.True(t, e.assigned(t, "prod-payments-dr", "AdministratorAccess", "alice@example.com"))
+	require.True(t, e.assigned(t, account, "AdministratorAccess", "alice@example.com"))
 
 	eventually(t, 15*time.Second, "grant ended", func() bool { return grantState(t, alice, g.ID) == stint.GrantEnded })
-	require.False(t, e.assigned(t, "prod-payments-dr", "AdministratorAccess", "alice@example.com"))
+	require.False(t, e.assigned(t, account, "AdministratorAccess", "alice@example.com"))
 	g, err = alice.Grant(ctx, g.ID)
 	require.NoError(t, err)
 	require.Equal(t, stint.EndExpired, g.EndReason)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"github.com/stint-dev/stint/internal/motoserver"
 	"github.com/stint-dev/stint/internal/sampleorg"
 	"github.com/stint-dev/stint/provider/identitycenter"
+	"github.com/stint-dev/stint/store/postgres"
 )
 
 // TestMain doubles as the stint server for the crash tests: the test binary
@@ -56,9 +58,21 @@ var (
 )
 
 type env struct {
-	moto *motoserver.Server
-	org  *sampleorg.Org
-	dir  string
+	moto  *motoserver.Server
+	org   *sampleorg.Org
+	dir   string
+	store string // store URL; default a SQLite file in dir
+}
+
+// stores lists the store kinds every end-to-end scenario runs on.
+var stores = []string{"sqlite", "postgres"}
+
+// useStore points the env at a fresh store of the kind.
+func (e *env) useStore(t *testing.T, kind string) {
+	t.Helper()
+	if kind == "postgres" {
+		e.store = postgres.TestDSN(t)
+	}
 }
 
 func setupEnv(t *testing.T) *env {
@@ -98,8 +112,12 @@ flows:
 // writeConfig writes a config for a store in the test's dir, against endpoint.
 func (e *env) writeConfig(t *testing.T, endpoint, listen string) string {
 	t.Helper()
-	cfg := fmt.Sprintf("store: sqlite://%s\nlisten: %s\nadmins: [bob@example.com]\nlog_level: debug\naws:\n  region: us-east-1\n  endpoint: %s\n%s",
-		filepath.Join(e.dir, "stint.db"), listen, endpoint, testFlows)
+	store := e.store
+	if store == "" {
+		store = "sqlite://" + filepath.Join(e.dir, "stint.db")
+	}
+	cfg := fmt.Sprintf("store: %s\nlisten: %s\nadmins: [bob@example.com]\nlog_level: debug\naws:\n  region: us-east-1\n  endpoint: %s\n%s",
+		store, listen, endpoint, testFlows)
 	path := filepath.Join(e.dir, "stint.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	return path
@@ -110,7 +128,18 @@ func (e *env) start(t *testing.T, endpoint string) *app.Main {
 	t.Helper()
 	path := e.writeConfig(t, endpoint, "127.0.0.1:0")
 	ac := motoserver.AWSConfig(endpoint)
+	logPath := filepath.Join(e.dir, "main.log")
+	logf, err := os.Create(logPath)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = logf.Close()
+		if t.Failed() {
+			data, _ := os.ReadFile(logPath)
+			t.Logf("stint log:\n%s", data)
+		}
+	})
 	m := &app.Main{ConfigPath: path, Addr: "127.0.0.1:0", AWS: &ac,
+		Logger:         slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ProviderConfig: func(c *identitycenter.Config) { c.PollInterval = 50 * time.Millisecond }}
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { _ = m.Close() })
