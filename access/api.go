@@ -164,8 +164,8 @@ func (s *Service) createGrants(ctx context.Context, tx stint.Tx, r *stint.Reques
 			return err
 		}
 		err := tx.Enqueue(ctx,
-			stint.Job{Args: stint.ActivateGrantArgs{GrantID: g.ID}, RunAt: g.StartsAt},
-			stint.Job{Args: stint.ExpireGrantArgs{GrantID: g.ID}, RunAt: g.EndsAt})
+			jobAt(stint.ActivateGrantArgs{GrantID: g.ID}, g.StartsAt, now),
+			jobAt(stint.ExpireGrantArgs{GrantID: g.ID}, g.EndsAt, now))
 		if err != nil {
 			return err
 		}
@@ -407,4 +407,14 @@ func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*sti
 		}
 	}
 	return s.Store.EventList(ctx, &stint.EventListParams{Since: in.Since, Subject: in.Subject, Limit: in.Limit})
+}
+
+// jobAt schedules a job at t, or makes it available at once when t is not in
+// the future: River parks every job given a ScheduledAt as "scheduled", and
+// its scheduler promotes those only every few seconds.
+func jobAt(args stint.JobArgs, t, now time.Time) stint.Job {
+	if !t.After(now) {
+		return stint.Job{Args: args}
+	}
+	return stint.Job{Args: args, RunAt: t}
 }

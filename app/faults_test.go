@@ -36,7 +36,7 @@ func TestFaults(t *testing.T) {
 	proxy.RewriteStatus(faultproxy.StatusRule{Kind: faultproxy.Creation, InProgressPolls: 3, PrincipalID: aliceID})
 	proxy.RewriteStatus(faultproxy.StatusRule{Kind: faultproxy.Deletion, InProgressPolls: 3, PrincipalID: aliceID})
 
-	r, err := alice.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{Account: "sandbox-002", PermissionSet: "AdministratorAccess"}}, Duration: 6 * time.Second, Reason: "faults"})
+	r, err := alice.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{Account: "sandbox-002", PermissionSet: "AdministratorAccess"}}, Duration: 10 * time.Second, Reason: "faults"})
 	require.NoError(t, err)
 	g := onlyGrant(t, alice, r.ID)
 	eventually(t, 30*time.Second, "grant active despite faults", func() bool { return grantState(t, alice, g.ID) == stint.GrantActive })

@@ -82,6 +82,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 	m.cfg.Store(cfg)
+	if m.Logger == nil {
+		m.Logger = NewLogger(cfg.LogLevel)
+	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	store, newRunner, err := OpenStore(ctx, cfg)
 	if err != nil {
