@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/access"
 	"github.com/stint-dev/stint/app"
 	"github.com/stint-dev/stint/client"
 	"github.com/stint-dev/stint/internal/motoserver"
@@ -123,8 +125,20 @@ func (e *env) writeConfig(t *testing.T, endpoint, listen string) string {
 	return path
 }
 
+// clock is a time source the test can move forward while stint runs.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *clock) hook(s *access.Service)  { s.Now = c.Now }
+
 // start runs a Main in-process against endpoint (moto or a fault proxy).
 func (e *env) start(t *testing.T, endpoint string) *app.Main {
+	return e.startWith(t, endpoint, nil)
+}
+
+// startWith is start with a hook that adjusts the service before it runs.
+func (e *env) startWith(t *testing.T, endpoint string, hook func(*access.Service)) *app.Main {
 	t.Helper()
 	path := e.writeConfig(t, endpoint, "127.0.0.1:0")
 	ac := motoserver.AWSConfig(endpoint)
@@ -140,7 +154,8 @@ func (e *env) start(t *testing.T, endpoint string) *app.Main {
 	})
 	m := &app.Main{ConfigPath: path, Addr: "127.0.0.1:0", AWS: &ac,
 		Logger:         slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		ProviderConfig: func(c *identitycenter.Config) { c.PollInterval = 50 * time.Millisecond }}
+		ProviderConfig: func(c *identitycenter.Config) { c.PollInterval = 50 * time.Millisecond },
+		ServiceHook:    hook}
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { _ = m.Close() })
 	return m
