@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"fmt"
+	"context"
 	"strings"
 	"time"
 
@@ -12,10 +12,6 @@ import (
 )
 
 func (a *app) auditCmd() *cobra.Command {
-	var (
-		since, subject string
-		limit          int
-	)
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Show the audit trail, newest last",
@@ -28,43 +24,20 @@ grant IDs.`,
 		GroupID: "review",
 		Args:    noArgsCmd,
 	}
-	cmd.Flags().StringVar(&since, "since", "", "only events after this RFC 3339 time, or this long ago (1h, 7d)")
-	cmd.Flags().StringVar(&subject, "subject", "", "only events about this request or grant ID")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many, the newest (default: the server's, 1000)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		if err := checkSince(since); err != nil {
-			return err
-		}
-		if err := checkLimit(limit); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		list, err := c.Events(cmd.Context(), client.EventsParams{Since: since, Subject: subject, Limit: limit})
-		if err != nil {
-			return err
-		}
-		w := cmd.OutOrStdout()
-		if out.json() {
-			return writeJSON(w, nonNil(list))
-		}
-		if len(list) == 0 {
-			fmt.Fprintln(cmd.ErrOrStderr(), "no events")
-			return nil
-		}
-		t := newTable(w, "TIME", "ACTOR", "TYPE", "SUBJECT", "DETAILS")
-		for _, e := range list {
-			t.row(e.Time.UTC().Format(time.RFC3339), e.Actor, e.Type, e.Subject, truncate(eventData(e.Data), 120))
-		}
-		return t.flush()
+	since := cmd.Flags().String("since", "", "only events after this RFC 3339 time, or this long ago (1h, 7d)")
+	subject := cmd.Flags().String("subject", "", "only events about this request or grant ID")
+	limit, limitCheck := addLimit(cmd, "at most this many, the newest (default: the server's, 1000)")
+	return listCmd(a, cmd, listing[*stint.Event]{
+		checks: []check{func() error { return checkSince(*since) }, limitCheck},
+		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Event, error) {
+			return c.Events(ctx, client.EventsParams{Since: *since, Subject: *subject, Limit: *limit})
+		},
+		empty:  hint("no events"),
+		header: []string{"TIME", "ACTOR", "TYPE", "SUBJECT", "DETAILS"},
+		row: func(e *stint.Event, _ time.Time) []string {
+			return []string{e.Time.UTC().Format(time.RFC3339), e.Actor, e.Type, e.Subject, truncate(eventData(e.Data), 120)}
+		},
 	})
-	return cmd
 }
 
 func checkSince(v string) error {
@@ -88,14 +61,7 @@ func (a *app) whoamiCmd() *cobra.Command {
 		Args:    noArgsCmd,
 	}
 	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
+	cmd.RunE = a.call(out, nil, func(cmd *cobra.Command, c *client.Client, _ []string) error {
 		p, err := c.Me(cmd.Context())
 		if err != nil {
 			return err

@@ -145,6 +145,13 @@ func newFake(t *testing.T) *fake {
 	return f
 }
 
+// newFakeEnv starts a fake and returns it with an environment that points
+// the CLI at it with the token stint_test.
+func newFakeEnv(t *testing.T) (*fake, map[string]string) {
+	f := newFake(t)
+	return f, map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
+}
+
 func (f *fake) recorded() []call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -186,8 +193,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestTables(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	env := map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
+	f, env := newFakeEnv(t)
 	tests := []struct {
 		name     string
 		args     []string
@@ -241,8 +247,7 @@ func TestTables(t *testing.T) {
 
 func TestJSONOutput(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	env := map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
+	_, env := newFakeEnv(t)
 	tests := []struct {
 		name     string
 		args     []string
@@ -329,9 +334,8 @@ func TestServerErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t)
+			f, env := newFakeEnv(t)
 			f.failStatus, f.failCode = tt.status, tt.code
-			env := map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
 			res := runCLI(t, cli.Options{}, env, "grants")
 			require.Equal(t, tt.wantExit, res.code)
 			require.Empty(t, res.stdout)
@@ -342,8 +346,7 @@ func TestServerErrors(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	env := map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
+	f, env := newFakeEnv(t)
 	tests := []struct {
 		name     string
 		args     []string
@@ -436,21 +439,29 @@ func TestServerCommands(t *testing.T) {
 		path, email, name string
 		ttl               time.Duration
 	}
+	validateOK := func(s *seen) cli.Options {
+		return cli.Options{ValidateConfig: func(p string) error { s.path = p; return nil }}
+	}
+	createToken := func(token string) func(s *seen) cli.Options {
+		return func(s *seen) cli.Options {
+			return cli.Options{CreateToken: func(ctx context.Context, p, email, name string, ttl time.Duration) (string, error) {
+				*s = seen{p, email, name, ttl}
+				return token, nil
+			}}
+		}
+	}
 	tests := []struct {
 		name       string
 		args       []string
 		env        map[string]string
-		opts       func(s *seen) cli.Options
+		opts       func(s *seen) cli.Options // nil means cli.Options{}
 		wantExit   int
 		wantStdout string
 		wantStderr string // substring
 		wantSeen   seen
 	}{
 		{name: "config validate ok", args: []string{"config", "validate", "--config", "prod.yaml"},
-			opts: func(s *seen) cli.Options {
-				return cli.Options{ValidateConfig: func(p string) error { s.path = p; return nil }}
-			},
-			wantStdout: "ok\n", wantSeen: seen{path: "prod.yaml"}},
+			opts: validateOK, wantStdout: "ok\n", wantSeen: seen{path: "prod.yaml"}},
 		{name: "config validate reports errors as they are", args: []string{"config", "validate"},
 			opts: func(s *seen) cli.Options {
 				return cli.Options{ValidateConfig: func(p string) error {
@@ -461,10 +472,7 @@ func TestServerCommands(t *testing.T) {
 			wantExit: 2, wantStderr: "stint.yaml:4:3: flow \"x\": max_duration is required (e.g. 4h)\nstint.yaml:9:7: unknown field \"aproovers\"\n",
 			wantSeen: seen{path: "stint.yaml"}},
 		{name: "config path from STINT_CONFIG", args: []string{"config", "validate"}, env: map[string]string{"STINT_CONFIG": "/etc/stint.yaml"},
-			opts: func(s *seen) cli.Options {
-				return cli.Options{ValidateConfig: func(p string) error { s.path = p; return nil }}
-			},
-			wantStdout: "ok\n", wantSeen: seen{path: "/etc/stint.yaml"}},
+			opts: validateOK, wantStdout: "ok\n", wantSeen: seen{path: "/etc/stint.yaml"}},
 		{name: "serve", args: []string{"serve", "--config", "x.yaml"},
 			opts: func(s *seen) cli.Options {
 				return cli.Options{Serve: func(ctx context.Context, p string) error { s.path = p; return nil }}
@@ -484,34 +492,16 @@ func TestServerCommands(t *testing.T) {
 			},
 			wantExit: 1, wantStderr: "stint: boom\n", wantSeen: seen{path: "stint.yaml"}},
 		{name: "token create", args: []string{"token", "create", "--user", "alice@example.com", "--name", "laptop", "--expires", "30d"},
-			opts: func(s *seen) cli.Options {
-				return cli.Options{CreateToken: func(ctx context.Context, p, email, name string, ttl time.Duration) (string, error) {
-					*s = seen{p, email, name, ttl}
-					return "stint_abc123", nil
-				}}
-			},
-			wantStdout: "stint_abc123\n", wantStderr: "expires 2025-07-02T09:30:00Z",
+			opts: createToken("stint_abc123"), wantStdout: "stint_abc123\n", wantStderr: "expires 2025-07-02T09:30:00Z",
 			wantSeen: seen{"stint.yaml", "alice@example.com", "laptop", 30 * 24 * time.Hour}},
 		{name: "token create never expires", args: []string{"token", "create", "--user", "alice@example.com", "--expires", "never"},
-			opts: func(s *seen) cli.Options {
-				return cli.Options{CreateToken: func(ctx context.Context, p, email, name string, ttl time.Duration) (string, error) {
-					*s = seen{p, email, name, ttl}
-					return "stint_abc123", nil
-				}}
-			},
-			wantStdout: "stint_abc123\n", wantStderr: "never expires", wantSeen: seen{path: "stint.yaml", email: "alice@example.com"}},
+			opts: createToken("stint_abc123"), wantStdout: "stint_abc123\n", wantStderr: "never expires", wantSeen: seen{path: "stint.yaml", email: "alice@example.com"}},
 		{name: "token create default lifetime", args: []string{"token", "create", "--user", "bob@example.com"},
-			opts: func(s *seen) cli.Options {
-				return cli.Options{CreateToken: func(ctx context.Context, p, email, name string, ttl time.Duration) (string, error) {
-					*s = seen{p, email, name, ttl}
-					return "stint_x", nil
-				}}
-			},
-			wantStdout: "stint_x\n", wantSeen: seen{path: "stint.yaml", email: "bob@example.com", ttl: 90 * 24 * time.Hour}},
-		{name: "token create without user", args: []string{"token", "create"}, opts: func(s *seen) cli.Options { return cli.Options{} },
+			opts: createToken("stint_x"), wantStdout: "stint_x\n", wantSeen: seen{path: "stint.yaml", email: "bob@example.com", ttl: 90 * 24 * time.Hour}},
+		{name: "token create without user", args: []string{"token", "create"},
 			wantExit: 2, wantStderr: "--user EMAIL"},
 		{name: "token create with a bad lifetime", args: []string{"token", "create", "--user", "a@b.c", "--expires", "forever"},
-			opts: func(s *seen) cli.Options { return cli.Options{} }, wantExit: 2, wantStderr: "--expires"},
+			wantExit: 2, wantStderr: "--expires"},
 		{name: "token create for an unknown user", args: []string{"token", "create", "--user", "zed@example.com"},
 			opts: func(s *seen) cli.Options {
 				return cli.Options{CreateToken: func(ctx context.Context, p, email, name string, ttl time.Duration) (string, error) {
@@ -519,14 +509,20 @@ func TestServerCommands(t *testing.T) {
 				}}
 			},
 			wantExit: 5, wantStderr: "stint: no user with email \"zed@example.com\" in the identity store\n"},
-		{name: "not built in", args: []string{"serve"}, opts: func(s *seen) cli.Options { return cli.Options{} },
+		{name: "not built in", args: []string{"serve"},
 			wantExit: 1, wantStderr: "cannot serve"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var s seen
-			res := runCLI(t, tt.opts(&s), tt.env, tt.args...)
+			var (
+				s    seen
+				opts cli.Options
+			)
+			if tt.opts != nil {
+				opts = tt.opts(&s)
+			}
+			res := runCLI(t, opts, tt.env, tt.args...)
 			require.Equal(t, tt.wantExit, res.code, "stderr: %s", res.stderr)
 			require.Equal(t, tt.wantStdout, res.stdout)
 			require.Contains(t, res.stderr, tt.wantStderr)
@@ -541,8 +537,7 @@ func TestCompletion(t *testing.T) {
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, "bash completion")
 
-	f := newFake(t)
-	env := map[string]string{"STINT_SERVER": f.srv.URL, "STINT_TOKEN": "stint_test"}
+	_, env := newFakeEnv(t)
 	res = runCLI(t, cli.Options{}, env, "__complete", "approve", "")
 	require.Equal(t, 0, res.code, res.stderr)
 	require.Contains(t, res.stdout, fxPending.ID+"\talice@example.com prod-payments/AdministratorAccess")

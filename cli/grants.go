@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -12,126 +13,67 @@ import (
 )
 
 func (a *app) grantsCmd() *cobra.Command {
-	var (
-		all   bool
-		limit int
-	)
 	cmd := &cobra.Command{
 		Use:     "grants",
 		Short:   "List your grants (every user's for admins)",
 		GroupID: "access",
 		Args:    noArgsCmd,
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "include ended grants")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (default: the server's, 100)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		if err := checkLimit(limit); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		list, err := c.Grants(cmd.Context(), client.GrantsParams{All: all, Limit: limit})
-		if err != nil {
-			return err
-		}
-		w := cmd.OutOrStdout()
-		if out.json() {
-			return writeJSON(w, nonNil(list))
-		}
-		if len(list) == 0 {
-			hint := "no live grants; see ended ones with --all"
-			if all {
-				hint = "no grants"
+	all := cmd.Flags().Bool("all", false, "include ended grants")
+	limit, limitCheck := addLimit(cmd, "at most this many (default: the server's, 100)")
+	return listCmd(a, cmd, listing[*stint.Grant]{
+		checks: []check{limitCheck},
+		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Grant, error) {
+			return c.Grants(ctx, client.GrantsParams{All: *all, Limit: *limit})
+		},
+		empty: func() string {
+			if *all {
+				return "no grants"
 			}
-			fmt.Fprintln(cmd.ErrOrStderr(), hint)
-			return nil
-		}
-		now := a.opts.Now()
-		t := newTable(w, "ID", "USER", "ACCOUNT", "PERMISSION SET", "STATE", "STARTS", "ENDS")
-		for _, g := range list {
-			t.row(g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.PermissionSet, string(g.State),
-				grantStarts(g, now), grantEnds(g, now))
-		}
-		return t.flush()
+			return "no live grants; see ended ones with --all"
+		},
+		header: []string{"ID", "USER", "ACCOUNT", "PERMISSION SET", "STATE", "STARTS", "ENDS"},
+		row: func(g *stint.Grant, now time.Time) []string {
+			return []string{g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.PermissionSet, string(g.State),
+				grantStarts(g, now), grantEnds(g, now)}
+		},
 	})
-	return cmd
+}
+
+// grantAction finishes cmd as revoke or extend: an action on the grant
+// named by its one argument.
+func (a *app) grantAction(cmd *cobra.Command, checks []check, do action[stint.Grant]) *cobra.Command {
+	cmd.GroupID = "access"
+	cmd.Args = exactArgs(1)
+	cmd.ValidArgsFunction = a.completeLiveGrants()
+	return itemCmd(a, cmd, item[stint.Grant]{checks: checks, send: onID(do), details: grantDetails})
 }
 
 func (a *app) revokeCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:               "revoke ID",
-		Short:             "End a grant now",
-		GroupID:           "access",
-		Args:              exactArgs(1),
-		ValidArgsFunction: a.completeLiveGrants,
-	}
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		g, err := c.Revoke(cmd.Context(), args[0])
-		if err != nil {
-			return err
-		}
-		return a.printGrant(cmd, out, g)
+	cmd := &cobra.Command{Use: "revoke ID", Short: "End a grant now"}
+	return a.grantAction(cmd, nil, func(ctx context.Context, c *client.Client, id string) (*stint.Grant, error) {
+		return c.Revoke(ctx, id)
 	})
-	return cmd
 }
 
 func (a *app) extendCmd() *cobra.Command {
-	var forFlag string
 	cmd := &cobra.Command{
-		Use:               "extend ID --for DURATION",
-		Short:             "Move a grant's end later",
-		Example:           "  stint extend 01JB3Q6P4Z0000000000000000 --for 30m",
-		GroupID:           "access",
-		Args:              exactArgs(1),
-		ValidArgsFunction: a.completeLiveGrants,
+		Use:     "extend ID --for DURATION",
+		Short:   "Move a grant's end later",
+		Example: "  stint extend 01JB3Q6P4Z0000000000000000 --for 30m",
 	}
-	cmd.Flags().StringVar(&forFlag, "for", "", "how much longer, e.g. 30m or 2h (required)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
+	forFlag := cmd.Flags().String("for", "", "how much longer, e.g. 30m or 2h (required)")
+	var by time.Duration
+	parse := func() (err error) {
 		if !cmd.Flags().Changed("for") {
 			return stint.Errorf(stint.EINVALID, "say how much longer with --for, e.g. --for 30m")
 		}
-		d, err := parseDurationFlag("for", forFlag)
-		if err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		g, err := c.Extend(cmd.Context(), args[0], d)
-		if err != nil {
-			return err
-		}
-		return a.printGrant(cmd, out, g)
-	})
-	return cmd
-}
-
-// printGrant prints one grant as JSON or as details.
-func (a *app) printGrant(cmd *cobra.Command, out *output, g *stint.Grant) error {
-	w := cmd.OutOrStdout()
-	if out.json() {
-		return writeJSON(w, g)
+		by, err = parseDurationFlag("for", *forFlag)
+		return err
 	}
-	return grantDetails(w, g, a.opts.Now())
+	return a.grantAction(cmd, []check{parse}, func(ctx context.Context, c *client.Client, id string) (*stint.Grant, error) {
+		return c.Extend(ctx, id, by)
+	})
 }
 
 func grantDetails(w io.Writer, g *stint.Grant, now time.Time) error {
@@ -165,22 +107,12 @@ func grantDetails(w io.Writer, g *stint.Grant, now time.Time) error {
 }
 
 // completeLiveGrants completes grant IDs with the caller's live grants.
-func (a *app) completeLiveGrants(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+func (a *app) completeLiveGrants() cobra.CompletionFunc {
+	live := func(ctx context.Context, c *client.Client) ([]*stint.Grant, error) {
+		return c.Grants(ctx, client.GrantsParams{})
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	list, err := c.Grants(cmd.Context(), client.GrantsParams{})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	out := make([]cobra.Completion, 0, len(list))
-	for _, g := range list {
-		out = append(out, cobra.CompletionWithDesc(g.ID, fmt.Sprintf("%s %s/%s %s", g.UserEmail,
-			accountLabel(g.AccountName, g.AccountID), g.PermissionSet, g.State)))
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return completeIDs(a, live, func(g *stint.Grant) cobra.Completion {
+		return cobra.CompletionWithDesc(g.ID, fmt.Sprintf("%s %s/%s %s", g.UserEmail,
+			accountLabel(g.AccountName, g.AccountID), g.PermissionSet, g.State))
+	})
 }

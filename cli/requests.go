@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -19,34 +20,14 @@ func (a *app) resourcesCmd() *cobra.Command {
 		GroupID: "access",
 		Args:    noArgsCmd,
 	}
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		list, err := c.Resources(cmd.Context())
-		if err != nil {
-			return err
-		}
-		w := cmd.OutOrStdout()
-		if out.json() {
-			return writeJSON(w, nonNil(list))
-		}
-		if len(list) == 0 {
-			fmt.Fprintln(cmd.ErrOrStderr(), "no flow lets you request anything; ask a stint admin")
-			return nil
-		}
-		t := newTable(w, "FLOW", "ACCOUNT", "NAME", "PERMISSION SET", "MAX", "AUTO")
-		for _, e := range list {
-			t.row(e.Flow, e.AccountID, e.AccountName, e.PermissionSet, e.MaxDuration.String(), yesNo(e.AutoApprove))
-		}
-		return t.flush()
+	return listCmd(a, cmd, listing[stint.Eligible]{
+		fetch:  func(ctx context.Context, c *client.Client) ([]stint.Eligible, error) { return c.Resources(ctx) },
+		empty:  hint("no flow lets you request anything; ask a stint admin"),
+		header: []string{"FLOW", "ACCOUNT", "NAME", "PERMISSION SET", "MAX", "AUTO"},
+		row: func(e stint.Eligible, _ time.Time) []string {
+			return []string{e.Flow, e.AccountID, e.AccountName, e.PermissionSet, e.MaxDuration.String(), yesNo(e.AutoApprove)}
+		},
 	})
-	return cmd
 }
 
 func (a *app) requestCmd() *cobra.Command {
@@ -66,186 +47,98 @@ waits for an approver. The access starts on approval, or at --start.`,
 	cmd.Flags().StringVar(&forFlag, "for", "", "how long the access lasts, e.g. 30m, 4h, 1d (default: the flow's default)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why you need the access, e.g. a ticket")
 	cmd.Flags().StringVar(&start, "start", "", "scheduled start, RFC 3339 (default: on approval)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		in := client.SubmitInput{
-			Resources: []client.Resource{{Account: args[0], PermissionSet: args[1]}},
-			Reason:    reason,
-		}
+	var in client.SubmitInput
+	parse := func() (err error) {
 		if cmd.Flags().Changed("for") {
-			d, err := parseDurationFlag("for", forFlag)
-			if err != nil {
+			if in.Duration, err = parseDurationFlag("for", forFlag); err != nil {
 				return err
 			}
-			in.Duration = d
 		}
-		if start != "" {
-			t, err := time.Parse(time.RFC3339, start)
-			if err != nil {
-				return stint.Errorf(stint.EINVALID, "--start %q is not an RFC 3339 time such as 2025-07-01T09:00:00Z", start)
-			}
-			in.StartsAt = &t
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		r, err := c.Submit(cmd.Context(), in)
-		if err != nil {
-			return err
-		}
-		return a.printRequest(cmd, out, r)
+		in.StartsAt, err = parseStart(start)
+		return err
+	}
+	return itemCmd(a, cmd, item[stint.Request]{
+		checks: []check{parse},
+		send: func(ctx context.Context, c *client.Client, args []string) (*stint.Request, error) {
+			in.Resources = []client.Resource{{Account: args[0], PermissionSet: args[1]}}
+			in.Reason = reason
+			return c.Submit(ctx, in)
+		},
+		details: requestDetails,
 	})
-	return cmd
+}
+
+// parseStart reads --start, an RFC 3339 time; "" means on approval.
+func parseStart(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, stint.Errorf(stint.EINVALID, "--start %q is not an RFC 3339 time such as 2025-07-01T09:00:00Z", v)
+	}
+	return &t, nil
 }
 
 func (a *app) requestsCmd() *cobra.Command {
-	var (
-		pending bool
-		limit   int
-	)
 	cmd := &cobra.Command{
 		Use:     "requests",
 		Short:   "List requests: yours, those you may review, all for admins",
 		GroupID: "access",
 		Args:    noArgsCmd,
 	}
-	cmd.Flags().BoolVar(&pending, "pending", false, "only pending requests: yours and those you may review")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many (default: the server's, 100)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		if err := checkLimit(limit); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		list, err := c.Requests(cmd.Context(), client.RequestsParams{Pending: pending, Limit: limit})
-		if err != nil {
-			return err
-		}
-		w := cmd.OutOrStdout()
-		if out.json() {
-			return writeJSON(w, nonNil(list))
-		}
-		if len(list) == 0 {
-			fmt.Fprintln(cmd.ErrOrStderr(), "no requests")
-			return nil
-		}
-		now := a.opts.Now()
-		t := newTable(w, "ID", "STATE", "REQUESTER", "RESOURCES", "DURATION", "CREATED", "REASON")
-		for _, r := range list {
-			names := make([]string, len(r.Resources))
-			for i, res := range r.Resources {
-				names[i] = resourceName(res)
-			}
-			t.row(r.ID, string(r.State), r.RequesterEmail, strings.Join(names, ","), r.Duration.String(),
-				relative(r.CreatedAt, now), truncate(r.Reason, 40))
-		}
-		return t.flush()
+	pending := cmd.Flags().Bool("pending", false, "only pending requests: yours and those you may review")
+	limit, limitCheck := addLimit(cmd, "at most this many (default: the server's, 100)")
+	return listCmd(a, cmd, listing[*stint.Request]{
+		checks: []check{limitCheck},
+		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Request, error) {
+			return c.Requests(ctx, client.RequestsParams{Pending: *pending, Limit: *limit})
+		},
+		empty:  hint("no requests"),
+		header: []string{"ID", "STATE", "REQUESTER", "RESOURCES", "DURATION", "CREATED", "REASON"},
+		row: func(r *stint.Request, now time.Time) []string {
+			return []string{r.ID, string(r.State), r.RequesterEmail, resourceNames(r), r.Duration.String(),
+				relative(r.CreatedAt, now), truncate(r.Reason, 40)}
+		},
 	})
-	return cmd
+}
+
+// requestAction finishes cmd as approve, deny or cancel: an action on the
+// pending request named by its one argument.
+func (a *app) requestAction(cmd *cobra.Command, checks []check, do action[stint.Request]) *cobra.Command {
+	cmd.GroupID = "review"
+	cmd.Args = exactArgs(1)
+	cmd.ValidArgsFunction = a.completePendingRequests()
+	return itemCmd(a, cmd, item[stint.Request]{checks: checks, send: onID(do), details: requestDetails})
 }
 
 func (a *app) approveCmd() *cobra.Command {
-	var comment string
-	cmd := &cobra.Command{
-		Use:               "approve ID",
-		Short:             "Approve a pending request",
-		GroupID:           "review",
-		Args:              exactArgs(1),
-		ValidArgsFunction: a.completePendingRequests,
-	}
-	cmd.Flags().StringVar(&comment, "comment", "", "a note for the requester and the audit trail")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		r, err := c.Approve(cmd.Context(), args[0], comment)
-		if err != nil {
-			return err
-		}
-		return a.printRequest(cmd, out, r)
+	cmd := &cobra.Command{Use: "approve ID", Short: "Approve a pending request"}
+	comment := cmd.Flags().String("comment", "", "a note for the requester and the audit trail")
+	return a.requestAction(cmd, nil, func(ctx context.Context, c *client.Client, id string) (*stint.Request, error) {
+		return c.Approve(ctx, id, *comment)
 	})
-	return cmd
 }
 
 func (a *app) denyCmd() *cobra.Command {
-	var reason string
-	cmd := &cobra.Command{
-		Use:               "deny ID --reason TEXT",
-		Short:             "Deny a pending request",
-		GroupID:           "review",
-		Args:              exactArgs(1),
-		ValidArgsFunction: a.completePendingRequests,
-	}
-	cmd.Flags().StringVar(&reason, "reason", "", "why the request is denied (required)")
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		if strings.TrimSpace(reason) == "" {
+	cmd := &cobra.Command{Use: "deny ID --reason TEXT", Short: "Deny a pending request"}
+	reason := cmd.Flags().String("reason", "", "why the request is denied (required)")
+	needReason := func() error {
+		if strings.TrimSpace(*reason) == "" {
 			return stint.Errorf(stint.EINVALID, "a denial needs a reason; pass --reason TEXT")
 		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		r, err := c.Deny(cmd.Context(), args[0], reason)
-		if err != nil {
-			return err
-		}
-		return a.printRequest(cmd, out, r)
+		return nil
+	}
+	return a.requestAction(cmd, []check{needReason}, func(ctx context.Context, c *client.Client, id string) (*stint.Request, error) {
+		return c.Deny(ctx, id, *reason)
 	})
-	return cmd
 }
 
 func (a *app) cancelCmd() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:               "cancel ID",
-		Short:             "Withdraw your pending request",
-		GroupID:           "review",
-		Args:              exactArgs(1),
-		ValidArgsFunction: a.completePendingRequests,
-	}
-	out := addOutput(cmd)
-	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
-		if err := out.check(); err != nil {
-			return err
-		}
-		c, err := a.client(cmd)
-		if err != nil {
-			return err
-		}
-		r, err := c.Cancel(cmd.Context(), args[0])
-		if err != nil {
-			return err
-		}
-		return a.printRequest(cmd, out, r)
+	cmd := &cobra.Command{Use: "cancel ID", Short: "Withdraw your pending request"}
+	return a.requestAction(cmd, nil, func(ctx context.Context, c *client.Client, id string) (*stint.Request, error) {
+		return c.Cancel(ctx, id)
 	})
-	return cmd
-}
-
-// printRequest prints one request as JSON or as details.
-func (a *app) printRequest(cmd *cobra.Command, out *output, r *stint.Request) error {
-	w := cmd.OutOrStdout()
-	if out.json() {
-		return writeJSON(w, r)
-	}
-	return requestDetails(w, r, a.opts.Now())
 }
 
 func requestDetails(w io.Writer, r *stint.Request, now time.Time) error {
@@ -300,40 +193,21 @@ func parseDurationFlag(name, v string) (time.Duration, error) {
 	return d, nil
 }
 
-func checkLimit(n int) error {
-	if n < 0 || n > 1000 {
-		return stint.Errorf(stint.EINVALID, "--limit %d must be from 1 to 1000 (0 means the server's default)", n)
+// resourceNames prints a request's resources as "prod-payments/ReadOnly,...".
+func resourceNames(r *stint.Request) string {
+	names := make([]string, len(r.Resources))
+	for i, res := range r.Resources {
+		names[i] = resourceName(res)
 	}
-	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return strings.Join(names, ",")
 }
 
 // completePendingRequests completes request IDs with the pending requests.
-func (a *app) completePendingRequests(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	if len(args) > 0 {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+func (a *app) completePendingRequests() cobra.CompletionFunc {
+	pending := func(ctx context.Context, c *client.Client) ([]*stint.Request, error) {
+		return c.Requests(ctx, client.RequestsParams{Pending: true})
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	list, err := c.Requests(cmd.Context(), client.RequestsParams{Pending: true})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveError
-	}
-	out := make([]cobra.Completion, 0, len(list))
-	for _, r := range list {
-		names := make([]string, len(r.Resources))
-		for i, res := range r.Resources {
-			names[i] = resourceName(res)
-		}
-		out = append(out, cobra.CompletionWithDesc(r.ID, r.RequesterEmail+" "+strings.Join(names, ",")))
-	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return completeIDs(a, pending, func(r *stint.Request) cobra.Completion {
+		return cobra.CompletionWithDesc(r.ID, r.RequesterEmail+" "+resourceNames(r))
+	})
 }

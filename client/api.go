@@ -64,14 +64,12 @@ type EventsParams struct {
 
 // Me returns the caller's profile.
 func (c *Client) Me(ctx context.Context) (*Profile, error) {
-	var p Profile
-	return one(&p, c.do(ctx, http.MethodGet, "/api/v1/me", nil, nil, &p))
+	return call[Profile](ctx, c, http.MethodGet, "/api/v1/me", nil)
 }
 
 // Resources lists what the caller may request.
 func (c *Client) Resources(ctx context.Context) ([]stint.Eligible, error) {
-	var out []stint.Eligible
-	return out, c.do(ctx, http.MethodGet, "/api/v1/resources", nil, nil, &out)
+	return list[stint.Eligible](ctx, c, "/api/v1/resources", nil)
 }
 
 // Submit files a request. It returns the request, approved already when
@@ -84,25 +82,18 @@ func (c *Client) Submit(ctx context.Context, in SubmitInput) (*stint.Request, er
 	if in.StartsAt != nil {
 		body.StartsAt = in.StartsAt.UTC().Format(time.RFC3339Nano)
 	}
-	var r stint.Request
-	return one(&r, c.do(ctx, http.MethodPost, "/api/v1/requests", nil, body, &r))
+	return call[stint.Request](ctx, c, http.MethodPost, "/api/v1/requests", body)
 }
 
 // Requests lists the requests visible to the caller, newest first.
 func (c *Client) Requests(ctx context.Context, p RequestsParams) ([]*stint.Request, error) {
-	q := url.Values{}
-	if p.Pending {
-		q.Set("pending", "true")
-	}
-	setLimit(q, p.Limit)
-	var out []*stint.Request
-	return out, c.do(ctx, http.MethodGet, "/api/v1/requests", q, nil, &out)
+	q := query(map[string]string{"pending": flag(p.Pending), "limit": count(p.Limit)})
+	return list[*stint.Request](ctx, c, "/api/v1/requests", q)
 }
 
 // Request returns one request.
 func (c *Client) Request(ctx context.Context, id string) (*stint.Request, error) {
-	var r stint.Request
-	return one(&r, c.do(ctx, http.MethodGet, "/api/v1/requests/"+url.PathEscape(id), nil, nil, &r))
+	return call[stint.Request](ctx, c, http.MethodGet, itemPath("requests", id, ""), nil)
 }
 
 // Approve approves a pending request.
@@ -110,8 +101,7 @@ func (c *Client) Approve(ctx context.Context, id, comment string) (*stint.Reques
 	body := struct {
 		Comment string `json:"comment,omitempty"`
 	}{comment}
-	var r stint.Request
-	return one(&r, c.do(ctx, http.MethodPost, "/api/v1/requests/"+url.PathEscape(id)+"/approve", nil, body, &r))
+	return call[stint.Request](ctx, c, http.MethodPost, itemPath("requests", id, "approve"), body)
 }
 
 // Deny denies a pending request.
@@ -119,37 +109,28 @@ func (c *Client) Deny(ctx context.Context, id, reason string) (*stint.Request, e
 	body := struct {
 		Reason string `json:"reason"`
 	}{reason}
-	var r stint.Request
-	return one(&r, c.do(ctx, http.MethodPost, "/api/v1/requests/"+url.PathEscape(id)+"/deny", nil, body, &r))
+	return call[stint.Request](ctx, c, http.MethodPost, itemPath("requests", id, "deny"), body)
 }
 
 // Cancel withdraws the caller's own pending request.
 func (c *Client) Cancel(ctx context.Context, id string) (*stint.Request, error) {
-	var r stint.Request
-	return one(&r, c.do(ctx, http.MethodPost, "/api/v1/requests/"+url.PathEscape(id)+"/cancel", nil, struct{}{}, &r))
+	return call[stint.Request](ctx, c, http.MethodPost, itemPath("requests", id, "cancel"), struct{}{})
 }
 
 // Grants lists the caller's grants (every user's for admins), newest first.
 func (c *Client) Grants(ctx context.Context, p GrantsParams) ([]*stint.Grant, error) {
-	q := url.Values{}
-	if p.All {
-		q.Set("all", "true")
-	}
-	setLimit(q, p.Limit)
-	var out []*stint.Grant
-	return out, c.do(ctx, http.MethodGet, "/api/v1/grants", q, nil, &out)
+	q := query(map[string]string{"all": flag(p.All), "limit": count(p.Limit)})
+	return list[*stint.Grant](ctx, c, "/api/v1/grants", q)
 }
 
 // Grant returns one grant.
 func (c *Client) Grant(ctx context.Context, id string) (*stint.Grant, error) {
-	var g stint.Grant
-	return one(&g, c.do(ctx, http.MethodGet, "/api/v1/grants/"+url.PathEscape(id), nil, nil, &g))
+	return call[stint.Grant](ctx, c, http.MethodGet, itemPath("grants", id, ""), nil)
 }
 
 // Revoke ends a grant early.
 func (c *Client) Revoke(ctx context.Context, id string) (*stint.Grant, error) {
-	var g stint.Grant
-	return one(&g, c.do(ctx, http.MethodPost, "/api/v1/grants/"+url.PathEscape(id)+"/revoke", nil, struct{}{}, &g))
+	return call[stint.Grant](ctx, c, http.MethodPost, itemPath("grants", id, "revoke"), struct{}{})
 }
 
 // Extend moves a grant's end by d.
@@ -157,34 +138,65 @@ func (c *Client) Extend(ctx context.Context, id string, d time.Duration) (*stint
 	body := struct {
 		Duration string `json:"duration"`
 	}{stint.FormatDuration(d)}
-	var g stint.Grant
-	return one(&g, c.do(ctx, http.MethodPost, "/api/v1/grants/"+url.PathEscape(id)+"/extend", nil, body, &g))
+	return call[stint.Grant](ctx, c, http.MethodPost, itemPath("grants", id, "extend"), body)
 }
 
 // Events lists audit events, oldest first.
 func (c *Client) Events(ctx context.Context, p EventsParams) ([]*stint.Event, error) {
-	q := url.Values{}
-	if p.Since != "" {
-		q.Set("since", p.Since)
-	}
-	if p.Subject != "" {
-		q.Set("subject", p.Subject)
-	}
-	setLimit(q, p.Limit)
-	var out []*stint.Event
-	return out, c.do(ctx, http.MethodGet, "/api/v1/events", q, nil, &out)
+	q := query(map[string]string{"since": p.Since, "subject": p.Subject, "limit": count(p.Limit)})
+	return list[*stint.Event](ctx, c, "/api/v1/events", q)
 }
 
-func setLimit(q url.Values, limit int) {
-	if limit > 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-}
-
-// one returns v, or nil and err.
-func one[T any](v *T, err error) (*T, error) {
-	if err != nil {
+// call sends body (when not nil) to method path and returns the answer
+// decoded into a new T, or nil and the error.
+func call[T any](ctx context.Context, c *Client, method, path string, body any) (*T, error) {
+	var v T
+	if err := c.do(ctx, method, path, nil, body, &v); err != nil {
 		return nil, err
 	}
-	return v, nil
+	return &v, nil
+}
+
+// list GETs path with the query q and returns the answer, a JSON array.
+func list[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	var out []T
+	err := c.do(ctx, http.MethodGet, path, q, nil, &out)
+	return out, err
+}
+
+// itemPath is the path of a request or grant ("requests", "grants"), or of
+// an action on it when action is not "".
+func itemPath(kind, id, action string) string {
+	p := "/api/v1/" + kind + "/" + url.PathEscape(id)
+	if action != "" {
+		p += "/" + action
+	}
+	return p
+}
+
+// query builds a query string from the parameters whose value is not "".
+func query(params map[string]string) url.Values {
+	q := url.Values{}
+	for name, v := range params {
+		if v != "" {
+			q.Set(name, v)
+		}
+	}
+	return q
+}
+
+// flag is a boolean query parameter: "true", or "" to leave it out.
+func flag(b bool) string {
+	if b {
+		return "true"
+	}
+	return ""
+}
+
+// count is a limit query parameter: the number, or "" for 0 (the server's default).
+func count(n int) string {
+	if n > 0 {
+		return strconv.Itoa(n)
+	}
+	return ""
 }

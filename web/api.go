@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -124,134 +125,81 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 }
 
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r, "pending", "limit") {
-		return
-	}
-	q := r.URL.Query()
-	pending, err := queryBool(q, "pending")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	limit, err := queryLimit(q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	list, err := s.svc.Requests(r.Context(), caller(r), access.RequestsInput{Pending: pending, Limit: limit})
-	s.answer(w, r, http.StatusOK, nonNil(list), err)
+	list(s, w, r, requestsInput, s.svc.Requests, "pending", "limit")
+}
+
+func requestsInput(q url.Values) (access.RequestsInput, error) {
+	pending, limit, err := boolAndLimit(q, "pending")
+	return access.RequestsInput{Pending: pending, Limit: limit}, err
 }
 
 func (s *Server) getRequest(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r) {
-		return
-	}
-	req, err := s.svc.Request(r.Context(), caller(r), chi.URLParam(r, "id"))
-	s.answer(w, r, http.StatusOK, req, err)
+	byID(s, w, r, s.svc.Request)
 }
 
 func (s *Server) approve(w http.ResponseWriter, r *http.Request) {
-	var body ApproveBody
-	if !s.decode(w, r, &body) {
-		return
-	}
-	req, err := s.svc.Approve(r.Context(), caller(r), chi.URLParam(r, "id"), body.Comment)
-	s.answer(w, r, http.StatusOK, req, err)
+	act(s, w, r, func(ctx context.Context, c *access.Caller, id string, body ApproveBody) (*stint.Request, error) {
+		return s.svc.Approve(ctx, c, id, body.Comment)
+	})
 }
 
 func (s *Server) deny(w http.ResponseWriter, r *http.Request) {
-	var body DenyBody
-	if !s.decode(w, r, &body) {
-		return
-	}
-	if strings.TrimSpace(body.Reason) == "" {
-		s.writeError(w, r, stint.Errorf(stint.EINVALID, "a denial needs a reason"))
-		return
-	}
-	req, err := s.svc.Deny(r.Context(), caller(r), chi.URLParam(r, "id"), body.Reason)
-	s.answer(w, r, http.StatusOK, req, err)
+	act(s, w, r, func(ctx context.Context, c *access.Caller, id string, body DenyBody) (*stint.Request, error) {
+		if strings.TrimSpace(body.Reason) == "" {
+			return nil, stint.Errorf(stint.EINVALID, "a denial needs a reason")
+		}
+		return s.svc.Deny(ctx, c, id, body.Reason)
+	})
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
-	if !s.decode(w, r, &emptyBody{}) {
-		return
-	}
-	req, err := s.svc.Cancel(r.Context(), caller(r), chi.URLParam(r, "id"))
-	s.answer(w, r, http.StatusOK, req, err)
+	act(s, w, r, noBody(s.svc.Cancel))
 }
 
 func (s *Server) listGrants(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r, "all", "limit") {
-		return
-	}
-	q := r.URL.Query()
-	all, err := queryBool(q, "all")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	limit, err := queryLimit(q)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	list, err := s.svc.Grants(r.Context(), caller(r), access.GrantsInput{All: all, Limit: limit})
-	s.answer(w, r, http.StatusOK, nonNil(list), err)
+	list(s, w, r, grantsInput, s.svc.Grants, "all", "limit")
+}
+
+func grantsInput(q url.Values) (access.GrantsInput, error) {
+	all, limit, err := boolAndLimit(q, "all")
+	return access.GrantsInput{All: all, Limit: limit}, err
 }
 
 func (s *Server) getGrant(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r) {
-		return
-	}
-	g, err := s.svc.Grant(r.Context(), caller(r), chi.URLParam(r, "id"))
-	s.answer(w, r, http.StatusOK, g, err)
+	byID(s, w, r, s.svc.Grant)
 }
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	if !s.decode(w, r, &emptyBody{}) {
-		return
-	}
-	g, err := s.svc.Revoke(r.Context(), caller(r), chi.URLParam(r, "id"))
-	s.answer(w, r, http.StatusOK, g, err)
+	act(s, w, r, noBody(s.svc.Revoke))
 }
 
 func (s *Server) extend(w http.ResponseWriter, r *http.Request) {
-	var body ExtendBody
-	if !s.decode(w, r, &body) {
-		return
-	}
-	if body.Duration == "" {
-		s.writeError(w, r, stint.Errorf(stint.EINVALID, "duration is required, e.g. {\"duration\":\"30m\"}"))
-		return
-	}
-	d, err := stint.ParseDuration(body.Duration)
-	if err != nil {
-		s.writeError(w, r, stint.Errorf(stint.EINVALID, "duration: %s", stint.ErrorMessage(err)))
-		return
-	}
-	g, err := s.svc.Extend(r.Context(), caller(r), chi.URLParam(r, "id"), d)
-	s.answer(w, r, http.StatusOK, g, err)
+	act(s, w, r, func(ctx context.Context, c *access.Caller, id string, body ExtendBody) (*stint.Grant, error) {
+		if body.Duration == "" {
+			return nil, stint.Errorf(stint.EINVALID, "duration is required, e.g. {\"duration\":\"30m\"}")
+		}
+		d, err := stint.ParseDuration(body.Duration)
+		if err != nil {
+			return nil, stint.Errorf(stint.EINVALID, "duration: %s", stint.ErrorMessage(err))
+		}
+		return s.svc.Extend(ctx, c, id, d)
+	})
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r, "since", "subject", "limit") {
-		return
-	}
-	q := r.URL.Query()
+	list(s, w, r, s.eventsInput, s.svc.Events, "since", "subject", "limit")
+}
+
+func (s *Server) eventsInput(q url.Values) (access.EventsInput, error) {
 	in := access.EventsInput{Subject: q.Get("subject")}
 	var err error
 	if v := q.Get("since"); v != "" {
 		if in.Since, err = ParseSince(v, s.now()); err != nil {
-			s.writeError(w, r, err)
-			return
+			return in, err
 		}
 	}
-	if in.Limit, err = queryLimit(q); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	list, err := s.svc.Events(r.Context(), caller(r), in)
-	s.answer(w, r, http.StatusOK, nonNil(list), err)
+	in.Limit, err = queryLimit(q)
+	return in, err
 }
 
 // ParseSince reads an RFC 3339 time, or a duration back from now ("1h", "7d").
@@ -264,6 +212,50 @@ func ParseSince(v string, now time.Time) (time.Time, error) {
 		return time.Time{}, stint.Errorf(stint.EINVALID, "since %q is neither an RFC 3339 time nor a duration such as 1h or 7d", v)
 	}
 	return now.Add(-d), nil
+}
+
+// list answers a listing: the query may hold only the parameters named,
+// parse reads it into the service's input, and an empty list is [], not null.
+func list[In, T any](s *Server, w http.ResponseWriter, r *http.Request, parse func(url.Values) (In, error),
+	fetch func(context.Context, *access.Caller, In) ([]T, error), params ...string) {
+	if !s.checkQuery(w, r, params...) {
+		return
+	}
+	in, err := parse(r.URL.Query())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, err := fetch(r.Context(), caller(r), in)
+	s.answer(w, r, http.StatusOK, nonNil(items), err)
+}
+
+// byID answers a GET of the request or grant named by the path's {id}.
+func byID[T any](s *Server, w http.ResponseWriter, r *http.Request, get func(context.Context, *access.Caller, string) (T, error)) {
+	if !s.checkQuery(w, r) {
+		return
+	}
+	v, err := get(r.Context(), caller(r), chi.URLParam(r, "id"))
+	s.answer(w, r, http.StatusOK, v, err)
+}
+
+// act answers a POST of an action on the request or grant named by the
+// path's {id}: it decodes the body into a B and answers with what do returns.
+func act[B, T any](s *Server, w http.ResponseWriter, r *http.Request, do func(context.Context, *access.Caller, string, B) (T, error)) {
+	var body B
+	if !s.decode(w, r, &body) {
+		return
+	}
+	v, err := do(r.Context(), caller(r), chi.URLParam(r, "id"), body)
+	s.answer(w, r, http.StatusOK, v, err)
+}
+
+// noBody adapts a service action that takes no input to act; the body must
+// be empty or {}.
+func noBody[T any](do func(context.Context, *access.Caller, string) (T, error)) func(context.Context, *access.Caller, string, emptyBody) (T, error) {
+	return func(ctx context.Context, c *access.Caller, id string, _ emptyBody) (T, error) {
+		return do(ctx, c, id)
+	}
 }
 
 // answer writes v with status, or err.
@@ -296,8 +288,7 @@ func (s *Server) checkQuery(w http.ResponseWriter, r *http.Request, allowed ...s
 		}
 		msg := "this route takes no query parameters"
 		if len(allowed) > 0 {
-			slices.Sort(allowed)
-			msg = "known: " + strings.Join(allowed, ", ")
+			msg = "known: " + strings.Join(slices.Sorted(slices.Values(allowed)), ", ")
 		}
 		s.writeError(w, r, stint.Errorf(stint.EINVALID, "unknown query parameter %q; %s", name, msg))
 		return false
@@ -315,6 +306,16 @@ func queryBool(q url.Values, name string) (bool, error) {
 		return false, stint.Errorf(stint.EINVALID, "%s=%q must be true or false", name, v)
 	}
 	return b, nil
+}
+
+// boolAndLimit reads the boolean parameter name and limit.
+func boolAndLimit(q url.Values, name string) (bool, int, error) {
+	b, err := queryBool(q, name)
+	if err != nil {
+		return false, 0, err
+	}
+	limit, err := queryLimit(q)
+	return b, limit, err
 }
 
 func queryLimit(q url.Values) (int, error) {

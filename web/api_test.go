@@ -35,9 +35,7 @@ func TestAuthentication(t *testing.T) {
 				hdr = []string{"Authorization", tt.header}
 			}
 			w := e.call("GET", "/api/v1/me", "", nil, hdr...)
-			got := decode[apiErr](t, w, http.StatusUnauthorized)
-			require.Equal(t, stint.EUNAUTHORIZED, got.Error.Code)
-			require.Contains(t, got.Error.Message, tt.wantMsg)
+			requireAPIError(t, w, http.StatusUnauthorized, stint.EUNAUTHORIZED, tt.wantMsg)
 			require.True(t, strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer"), "WWW-Authenticate: %q", w.Header().Get("WWW-Authenticate"))
 		})
 	}
@@ -98,9 +96,7 @@ func TestMalformedBodies(t *testing.T) {
 				ct = "application/json"
 			}
 			w := e.call("POST", tt.path, alice, tt.body, "Content-Type", ct)
-			got := decode[apiErr](t, w, http.StatusBadRequest)
-			require.Equal(t, stint.EINVALID, got.Error.Code)
-			require.Contains(t, got.Error.Message, tt.wantMsg)
+			requireAPIError(t, w, http.StatusBadRequest, stint.EINVALID, tt.wantMsg)
 		})
 	}
 }
@@ -122,9 +118,7 @@ func TestQueryParameters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := decode[apiErr](t, e.call("GET", tt.path, carol, nil), http.StatusBadRequest)
-			require.Equal(t, stint.EINVALID, got.Error.Code)
-			require.Contains(t, got.Error.Message, tt.wantMsg)
+			requireAPIError(t, e.call("GET", tt.path, carol, nil), http.StatusBadRequest, stint.EINVALID, tt.wantMsg)
 		})
 	}
 }
@@ -306,17 +300,14 @@ func TestErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := e.call(tt.method, tt.path, tt.who, tt.body)
-			got := decode[apiErr](t, w, tt.wantStatus)
-			require.Equal(t, tt.wantCode, got.Error.Code)
-			require.Contains(t, got.Error.Message, tt.wantMsg)
+			requireAPIError(t, w, tt.wantStatus, tt.wantCode, tt.wantMsg)
 			require.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"))
 		})
 	}
 	t.Run("revoke twice", func(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.call("POST", "/api/v1/grants/"+grant.ID+"/revoke", alice, nil).Code)
 		e.svc.Wait()
-		got := decode[apiErr](t, e.call("POST", "/api/v1/grants/"+grant.ID+"/revoke", alice, nil), http.StatusConflict)
-		require.Equal(t, stint.ECONFLICT, got.Error.Code)
+		requireAPIError(t, e.call("POST", "/api/v1/grants/"+grant.ID+"/revoke", alice, nil), http.StatusConflict, stint.ECONFLICT, "")
 	})
 }
 

@@ -204,6 +204,15 @@ func decode[T any](t *testing.T, w *httptest.ResponseRecorder, want int) T {
 	return v
 }
 
+// requireAPIError checks that w is an API error with the status and code
+// whose message contains msg.
+func requireAPIError(t *testing.T, w *httptest.ResponseRecorder, status int, code, msg string) {
+	t.Helper()
+	got := decode[apiErr](t, w, status)
+	require.Equal(t, code, got.Error.Code)
+	require.Contains(t, got.Error.Message, msg)
+}
+
 // apiErr is the error body.
 type apiErr struct {
 	Error struct {
