@@ -354,3 +354,59 @@ func TestTokens(t *testing.T) {
 	_, err = f.svc.Authenticate(ctx, expired)
 	require.Equal(t, stint.EUNAUTHORIZED, stint.ErrorCode(err))
 }
+
+func TestPendingRequestTimesOut(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	r, err := f.svc.Submit(ctx, f.caller(t, "alice@example.com"), access.SubmitInput{
+		Resources: []access.ResourceInput{{Account: "prod-payments", PermissionSet: "AdministratorAccess"}}, Reason: "INC-2"})
+	require.NoError(t, err)
+	var rl *access.RetryLater
+	require.ErrorAs(t, f.svc.ExpireRequest(ctx, r.ID), &rl, "not before its review deadline")
+	f.clock.Add(stint.DefaultReviewTimeout)
+	require.NoError(t, f.svc.ExpireRequest(ctx, r.ID))
+	got, err := f.store.RequestGet(ctx, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, stint.RequestExpired, got.State)
+	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "too late")
+	require.Equal(t, stint.ECONFLICT, stint.ErrorCode(err))
+	require.Empty(t, f.grants(t, r.ID))
+}
+
+func TestScheduledStart(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	start := f.clock.Now().Add(2 * time.Hour)
+	r, err := f.svc.Submit(ctx, f.caller(t, "alice@example.com"), access.SubmitInput{
+		Resources: []access.ResourceInput{{Account: "dev-002", PermissionSet: "ReadOnlyAccess"}}, Reason: "change window",
+		Duration: time.Hour, StartsAt: &start})
+	require.NoError(t, err)
+	g := f.grants(t, r.ID)[0]
+	require.Equal(t, stint.GrantScheduled, g.State)
+	require.True(t, g.StartsAt.Equal(start))
+	var rl *access.RetryLater
+	require.ErrorAs(t, f.svc.Activate(ctx, g.ID), &rl, "not before its start")
+	require.False(t, f.prov.Has(g.EffectKey()))
+	f.clock.Add(2 * time.Hour)
+	require.NoError(t, f.svc.Activate(ctx, g.ID))
+	require.Equal(t, stint.GrantActive, f.grant(t, g.ID).State)
+	require.True(t, f.prov.Has(g.EffectKey()))
+}
+
+func TestCancel(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	r, err := f.svc.Submit(ctx, f.caller(t, "alice@example.com"), access.SubmitInput{
+		Resources: []access.ResourceInput{{Account: "prod-payments", PermissionSet: "AdministratorAccess"}}, Reason: "INC-3"})
+	require.NoError(t, err)
+	_, err = f.svc.Cancel(ctx, f.caller(t, "carol@example.com"), r.ID)
+	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err), "an approver may see it but not cancel it")
+	got, err := f.svc.Cancel(ctx, f.caller(t, "alice@example.com"), r.ID)
+	require.NoError(t, err)
+	require.Equal(t, stint.RequestCancelled, got.State)
+	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "")
+	require.Equal(t, stint.ECONFLICT, stint.ErrorCode(err))
+}

@@ -1,0 +1,50 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/stint-dev/stint"
+)
+
+// TestReload: a bad config on reload is rejected with file:line:col and the
+// running one kept; a good one takes effect without a restart.
+func TestReload(t *testing.T) {
+	t.Parallel()
+	e := setupEnv(t)
+	m := e.start(t, e.moto.URL())
+	ctx := context.Background()
+	ivan := e.client(t, m, "ivan@example.com") // in no group: no flow yet
+	alice := e.client(t, m, "alice@example.com")
+	list, err := ivan.Resources(ctx)
+	require.NoError(t, err)
+	require.Empty(t, list)
+
+	good, err := os.ReadFile(m.ConfigPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(m.ConfigPath, []byte(strings.Replace(string(good), "max_duration: 4h", "max_duration: soon", 1)), 0o600))
+	err = m.Reload()
+	require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
+	require.Regexp(t, `stint\.yaml:\d+:\d+: `, err.Error())
+	list, err = alice.Resources(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, list, "the running config stays")
+
+	extra := string(good) + `  - name: contractor
+    requesters: [user:ivan@example.com]
+    resources:
+      - identity_center: {accounts: ["name:sandbox-003"], permission_sets: [ReadOnlyAccess]}
+    max_duration: 1h
+    approvers: [group:Security]
+`
+	require.NoError(t, os.WriteFile(m.ConfigPath, []byte(extra), 0o600))
+	require.NoError(t, m.Reload())
+	list, err = ivan.Resources(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, "contractor", list[0].Flow)
+}
