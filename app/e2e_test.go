@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"testing"
 	"time"
 
@@ -60,6 +62,14 @@ func endToEnd(t *testing.T, kind, account string) {
 	require.True(t, contains(eventTypes(t, bob, r.ID), stint.EventRequestCreated, stint.EventRequestApproved))
 	require.True(t, contains(eventTypes(t, bob, g.ID), stint.EventGrantActivating, stint.EventEffectCreated,
 		stint.EventGrantActive, stint.EventGrantRevoking, stint.EventEffectDeleted, stint.EventGrantEnded))
+
+	resp, err := http.Get(m.URL() + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, resp.Body.Close())
+	require.NoError(t, err)
+	require.Contains(t, string(body), `stint_identity_center_calls_total{operation="CreateAccountAssignment"}`)
+	require.Contains(t, string(body), `stint_revocation_start_lateness_seconds_count{reason="expired"} 1`)
 }
 
 // TestOverlapAndStandingAccess: two grants share one assignment; the first

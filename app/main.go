@@ -91,8 +91,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.Store = store
+	m.Registry = prometheus.NewRegistry()
+	mets := newMetrics(m.Registry)
 	if m.Provider == nil {
-		if m.Provider, err = m.newProvider(ctx, cfg); err != nil {
+		if m.Provider, err = m.newProvider(ctx, cfg, mets); err != nil {
 			return err
 		}
 	}
@@ -104,6 +106,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.ServiceHook != nil {
 		m.ServiceHook(m.Service)
 	}
+	mets.observeService(m.Service)
 	if err := m.syncDirectory(ctx); err != nil {
 		return err
 	}
@@ -129,7 +132,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return m.serve(cfg)
 }
 
-func (m *Main) newProvider(ctx context.Context, cfg *config.Config) (*identitycenter.Provider, error) {
+func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {
 	ac := m.AWS
 	if ac == nil {
 		opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
@@ -149,6 +152,7 @@ func (m *Main) newProvider(ctx context.Context, cfg *config.Config) (*identityce
 	if m.ProviderConfig != nil {
 		m.ProviderConfig(&pc)
 	}
+	mets.observeProvider(&pc)
 	return identitycenter.New(ctx, pc)
 }
 
@@ -175,7 +179,6 @@ func (m *Main) serve(cfg *config.Config) error {
 		return stint.Errorf(stint.EUNAVAILABLE, "listen on %s: %v", addr, err)
 	}
 	m.ln = ln
-	m.Registry = prometheus.NewRegistry()
 	h := web.New(web.Config{
 		Service:  m.Service,
 		Ready:    func(ctx context.Context) error { return m.Store.Ping(ctx) },
