@@ -113,7 +113,7 @@ func crashBeforeExpiry(t *testing.T, kind, account string) {
 	require.True(t, e.assigned(t, account, "ReadOnlyAccess", "bob@example.com"), "nothing removes it while stint is down")
 
 	restarted := time.Now()
-	srv = startProcess(t, path, addr)
+	startProcess(t, path, addr) // stopped by its cleanup
 	eventually(t, 20*time.Second, "assignment removed after restart", func() bool {
 		return !e.assigned(t, account, "ReadOnlyAccess", "bob@example.com")
 	})
@@ -149,7 +149,7 @@ func TestCrashDuringRevocation(t *testing.T) {
 	srv.kill()
 	proxy.Clear()
 
-	srv = startProcess(t, path, addr)
+	startProcess(t, path, addr) // stopped by its cleanup
 	eventually(t, 20*time.Second, "revocation completed after restart", func() bool {
 		return grantState(t, dave, g.ID) == stint.GrantEnded
 	})

@@ -4,15 +4,13 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/stint-dev/stint/store/sqlstore"
 )
 
 // migrationFS holds stint's schema changes, applied in the order of the
@@ -24,36 +22,6 @@ var migrationFS embed.FS
 // migrationLock is the key of the session advisory lock held while
 // migrating ("stint" in ASCII).
 const migrationLock = 0x7374696e74
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations returns the embedded migrations in version order.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	ms := make([]migration, 0, len(names))
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		text, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(text)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	return ms, nil
-}
 
 // migrate applies stint's and then River's migrations while holding an
 // advisory lock on a dedicated connection (outside the pool, so a pool of one
@@ -84,44 +52,24 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver)
 	return nil
 }
 
+// createMigrationsTable creates the table that records stint's migrations.
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    integer PRIMARY KEY,
+	name       text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+)`
+
 // migrateStint applies stint's migrations the database lacks, each in its
 // own transaction.
 func migrateStint(ctx context.Context, conn *pgx.Conn) error {
-	ms, err := loadMigrations()
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
-	_, err = conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer PRIMARY KEY,
-		name       text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`)
-	if err != nil {
-		return fmt.Errorf("create schema_migrations: %w", translate(err))
-	}
-	rows, _ := conn.Query(ctx, "SELECT version FROM schema_migrations ORDER BY version")
-	applied, err := pgx.CollectRows(rows, pgx.RowTo[int])
-	if err != nil {
-		return fmt.Errorf("read schema version: %w", translate(err))
-	}
-	if latest := ms[len(ms)-1].version; len(applied) > 0 && applied[len(applied)-1] > latest {
-		return fmt.Errorf("database schema version %d is newer than this stint knows (%d); upgrade stint",
-			applied[len(applied)-1], latest)
-	}
-	for _, m := range ms {
-		if slices.Contains(applied, m.version) {
-			continue
-		}
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+	return sqlstore.Migrate(ctx, dialect, querier[*pgx.Conn]{conn}, migrationFS, createMigrationsTable,
+		func(ctx context.Context, m sqlstore.Migration) error {
+			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, m.SQL); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name)
 				return err
-			}
-			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
-			return err
+			})
 		})
-		if err != nil {
-			return fmt.Errorf("apply migration %s: %w", m.name, translate(err))
-		}
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,14 +12,19 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/store/sqlstore"
 )
 
-// DB is a stint.Store on a PostgreSQL database.
+// DB is a stint.Store on a PostgreSQL database. Its reads and Tx are
+// sqlstore.Store's, in PostgreSQL's dialect; transactions run at READ
+// COMMITTED.
 type DB struct {
-	reader
-	pool  *pgxpool.Pool
-	river *river.Client[pgx.Tx] // insert-only: Tx.Enqueue uses it
+	store
+	pool *pgxpool.Pool
 }
+
+// store implements DB's reads and transactions.
+type store = sqlstore.Store[pgx.Tx]
 
 var _ stint.Store = (*DB)(nil)
 
@@ -50,11 +54,15 @@ func open(ctx context.Context, pool *pgxpool.Pool) (*DB, error) {
 	if err := migrate(ctx, pool, driver); err != nil {
 		return nil, err
 	}
-	client, err := river.NewClient(driver, &river.Config{})
+	client, err := river.NewClient(driver, &river.Config{}) // insert-only: Tx.Enqueue uses it
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &DB{reader: reader{q: pool}, pool: pool, river: client}, nil
+	begin := func(ctx context.Context) (pgx.Tx, sqlstore.Txn, error) {
+		tx, err := pool.Begin(ctx)
+		return tx, txn{querier[pgx.Tx]{tx}}, err
+	}
+	return &DB{store: sqlstore.NewStore(dialect, querier[*pgxpool.Pool]{pool}, client, begin), pool: pool}, nil
 }
 
 // scanTimesInUTC makes conn return timestamptz values in UTC (pgx's default
@@ -81,31 +89,6 @@ func (s *DB) Close() error {
 func (s *DB) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", translate(err))
-	}
-	return nil
-}
-
-// Tx runs fn in one transaction (READ COMMITTED), committed when fn returns
-// nil and rolled back when it returns an error (returned as is) or panics.
-func (s *DB) Tx(ctx context.Context, fn func(tx stint.Tx) error) (err error) {
-	pgTx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", translate(err))
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = pgTx.Rollback(context.WithoutCancel(ctx))
-			panic(p)
-		}
-	}()
-	if err := fn(&tx{reader: reader{q: pgTx}, tx: pgTx, river: s.river}); err != nil {
-		if rbErr := pgTx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
-		}
-		return err
-	}
-	if err := pgTx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
 	}
 	return nil
 }

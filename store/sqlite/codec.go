@@ -5,44 +5,15 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/store/sqlstore"
 )
 
 // timeLayout is how times are stored: UTC, fixed width, microseconds, so
 // that text order is time order.
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
-// norm returns t as stored: in UTC, truncated to microseconds.
-func norm(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-// normPtr returns a pointer to norm(*p), or nil for nil.
-func normPtr(p *time.Time) *time.Time {
-	if p == nil {
-		return nil
-	}
-	t := norm(*p)
-	return &t
-}
-
 // timeText encodes t for a TEXT column.
-func timeText(t time.Time) string { return norm(t).Format(timeLayout) }
-
-// nullTimeText encodes p for a nullable TEXT column.
-func nullTimeText(p *time.Time) any {
-	if p == nil {
-		return nil
-	}
-	return timeText(*p)
-}
-
-// jsonText encodes v for a JSON TEXT column; what names the field in errors.
-func jsonText(what string, v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", stint.Errorf(stint.EINVALID, "%s cannot be stored as JSON: %v", what, err)
-	}
-	return string(b), nil
-}
+func timeText(t time.Time) string { return sqlstore.Norm(t).Format(timeLayout) }
 
 // timeCol scans a time column into *p.
 type timeCol struct{ p *time.Time }

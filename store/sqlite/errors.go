@@ -19,12 +19,3 @@ func translate(err error) error {
 	}
 	return err
 }
-
-// isDuplicate reports whether err is a primary key or unique violation.
-func isDuplicate(err error) bool {
-	var e *sqlite.Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	return e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
-}

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,14 +12,18 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/store/sqlstore"
 )
 
-// DB is a stint.Store on one SQLite file.
+// DB is a stint.Store on one SQLite file. Its reads and Tx are
+// sqlstore.Store's, in SQLite's dialect.
 type DB struct {
-	reader
-	db    *sql.DB
-	river *river.Client[*sql.Tx] // insert-only: Tx.Enqueue uses it
+	store
+	db *sql.DB
 }
+
+// store implements DB's reads and transactions.
+type store = sqlstore.Store[*sql.Tx]
 
 var _ stint.Store = (*DB)(nil)
 
@@ -64,11 +67,15 @@ func open(ctx context.Context, db *sql.DB) (*DB, error) {
 	if err := migrate(ctx, db, migrator); err != nil {
 		return nil, err
 	}
-	client, err := river.NewClient(driver, &river.Config{})
+	client, err := river.NewClient(driver, &river.Config{}) // insert-only: Tx.Enqueue uses it
 	if err != nil {
 		return nil, fmt.Errorf("create river client: %w", err)
 	}
-	return &DB{reader: reader{q: db}, db: db, river: client}, nil
+	begin := func(ctx context.Context) (*sql.Tx, sqlstore.Txn, error) {
+		tx, err := db.BeginTx(ctx, nil)
+		return tx, txn{querier[*sql.Tx]{tx}}, err
+	}
+	return &DB{store: sqlstore.NewStore(dialect, querier[*sql.DB]{db}, client, begin), db: db}, nil
 }
 
 // SQL returns the database handle, on which the jobs package runs River's
@@ -82,31 +89,6 @@ func (s *DB) Close() error { return s.db.Close() }
 func (s *DB) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping sqlite: %w", translate(err))
-	}
-	return nil
-}
-
-// Tx runs fn in one transaction, committed when fn returns nil and rolled
-// back when it returns an error (returned as is) or panics.
-func (s *DB) Tx(ctx context.Context, fn func(tx stint.Tx) error) (err error) {
-	sqlTx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", translate(err))
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = sqlTx.Rollback()
-			panic(p)
-		}
-	}()
-	if err := fn(&tx{reader: reader{q: sqlTx}, tx: sqlTx, river: s.river}); err != nil {
-		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
-		}
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", translate(err))
 	}
 	return nil
 }
