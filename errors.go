@@ -43,8 +43,9 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the message for the user: the *Error's message when err
-// carries one (with the wrapping context), "internal error" otherwise.
+// ErrorMessage returns the message for the user: the message of the first
+// *Error in err's chain (without the context that wrapped it; use err.Error()
+// for that), or "internal error" for any other error.
 func ErrorMessage(err error) string {
 	if err == nil {
 		return ""
