@@ -23,7 +23,7 @@ type ReconcileReport struct {
 // Reconcile compares the stint-made assignments in the ledger with AWS and
 // the grants: it removes assignments no live grant holds, re-creates missing
 // ones that a live grant needs, and records each correction as an event.
-// Standing (pre-existing) assignments are never touched.
+// Standing (pre-existing) assignments are never removed.
 func (s *Service) Reconcile(ctx context.Context) (*ReconcileReport, error) {
 	effects, err := s.Store.EffectList(ctx, &stint.EffectListParams{Kind: stint.EffectKindSSO})
 	if err != nil {
@@ -31,8 +31,8 @@ func (s *Service) Reconcile(ctx context.Context) (*ReconcileReport, error) {
 	}
 	rep := &ReconcileReport{Effects: len(effects)}
 	for _, e := range effects {
-		if e.Preexisting || e.State == stint.EffectDeleting {
-			continue // standing access, or a revocation owns it
+		if e.State == stint.EffectDeleting {
+			continue // a revocation owns it
 		}
 		if err := s.reconcileEffect(ctx, e, rep); err != nil {
 			rep.Errors++
@@ -49,23 +49,38 @@ func (s *Service) reconcileEffect(ctx context.Context, e *stint.Effect, rep *Rec
 	}
 	now := s.now()
 	switch {
-	case len(live) == 0 && now.Sub(e.UpdatedAt) >= ReconcileGrace:
+	case len(live) == 0 && !e.Preexisting && now.Sub(e.UpdatedAt) >= ReconcileGrace:
 		return s.removeOrphan(ctx, e, rep)
 	case len(live) > 0 && e.State == stint.EffectPresent:
-		exists, err := s.Provider.Exists(ctx, e)
-		if err != nil || exists {
-			return err
-		}
-		if err := s.Provider.Grant(ctx, e); err != nil {
-			return fmt.Errorf("re-create missing assignment %s: %w", e.Key, err)
-		}
-		rep.Recreated++
-		return s.Store.Tx(ctx, func(tx stint.Tx) error {
-			return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
-				"action": "recreated", "reason": "assignment missing in AWS for live grants", "grants": live}))
-		})
+		return s.recreateMissing(ctx, e, live, rep)
 	}
 	return nil
+}
+
+// recreateMissing re-creates an assignment that live grants hold but AWS no
+// longer has. A standing assignment removed behind stint's back is no longer
+// standing: once re-created it is stint's, and goes with its last holder.
+func (s *Service) recreateMissing(ctx context.Context, e *stint.Effect, live []string, rep *ReconcileReport) error {
+	exists, err := s.Provider.Exists(ctx, e)
+	if err != nil || exists {
+		return err
+	}
+	if err := s.Provider.Grant(ctx, e); err != nil {
+		return fmt.Errorf("re-create missing assignment %s: %w", e.Key, err)
+	}
+	rep.Recreated++
+	return s.Store.Tx(ctx, func(tx stint.Tx) error {
+		if e.Preexisting {
+			next := *e
+			next.Preexisting, next.UpdatedAt = false, s.now()
+			if err := tx.EffectPut(ctx, &next); err != nil {
+				return err
+			}
+		}
+		return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
+			"action": "recreated", "reason": "assignment missing in AWS for live grants", "grants": live,
+			"was_standing": e.Preexisting}))
+	})
 }
 
 func (s *Service) liveHolders(ctx context.Context, e *stint.Effect) ([]string, error) {

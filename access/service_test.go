@@ -410,3 +410,20 @@ func TestCancel(t *testing.T) {
 	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "")
 	require.Equal(t, stint.ECONFLICT, stint.ErrorCode(err))
 }
+
+func TestReconcileStandingAssignmentRemovedOutOfBand(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	key := stint.SSOEffectKey("222222222222", "arn:aws:sso:::permissionSet/ssoins-1/ps-ro", "u-alice")
+	f.prov.Set(key, true) // standing access
+	g := f.activeGrant(t, "alice@example.com")
+	f.prov.Set(key, false) // an admin removes the standing assignment
+	rep, err := f.svc.Reconcile(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Recreated, "the live grant still needs it")
+	require.True(t, f.prov.Has(key))
+	f.clock.Add(2 * time.Hour)
+	require.NoError(t, f.svc.Expire(ctx, g.ID))
+	require.False(t, f.prov.Has(key), "re-created by stint, so removed with its last holder")
+}
