@@ -1,0 +1,95 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stint-dev/stint"
+)
+
+// grantMutable are the columns an update rewrites.
+const grantMutable = `request_id, flow, user_id, user_email, resource_id, account_id, account_name,
+	permission_set, permission_set_arn, state, starts_at, ends_at, end_reason, ended_at, revoked_by,
+	extensions, failed_op, last_error, attempts, updated_at`
+
+const grantCols = grantMutable + ", id, created_at, version"
+
+func scanGrant(d *Dialect, s Row) (*stint.Grant, error) {
+	var g stint.Grant
+	err := s.Scan(&g.RequestID, &g.Flow, &g.UserID, &g.UserEmail, &g.ResourceID, &g.AccountID, &g.AccountName,
+		&g.PermissionSet, &g.PermissionSetARN, &g.State, d.ScanTime(&g.StartsAt), d.ScanTime(&g.EndsAt), &g.EndReason,
+		d.ScanNullTime(&g.EndedAt), &g.RevokedBy, &g.Extensions, &g.FailedOp, &g.LastError, &g.Attempts,
+		d.ScanTime(&g.UpdatedAt),
+		&g.ID, d.ScanTime(&g.CreatedAt), &g.Version)
+	return &g, err
+}
+
+// grantArgs puts g's times in the form they are stored in and returns the
+// values of grantMutable.
+func grantArgs(d *Dialect, g *stint.Grant) []any {
+	g.StartsAt, g.EndsAt, g.EndedAt = Norm(g.StartsAt), Norm(g.EndsAt), normPtr(g.EndedAt)
+	g.CreatedAt, g.UpdatedAt = Norm(g.CreatedAt), Norm(g.UpdatedAt)
+	return []any{g.RequestID, g.Flow, g.UserID, g.UserEmail, g.ResourceID, g.AccountID, g.AccountName,
+		g.PermissionSet, g.PermissionSetARN, string(g.State), d.Time(g.StartsAt), d.Time(g.EndsAt), g.EndReason,
+		d.nullTime(g.EndedAt), g.RevokedBy, g.Extensions, g.FailedOp, g.LastError, g.Attempts, d.Time(g.UpdatedAt)}
+}
+
+// GrantGet returns the grant, or ENOTFOUND.
+func (r Reader) GrantGet(ctx context.Context, id string) (*stint.Grant, error) {
+	return one(ctx, r, fmt.Sprintf("grant %q", id), scanGrant,
+		r.d.stmt().grantGet, id)
+}
+
+// GrantList lists grants, newest first.
+func (r Reader) GrantList(ctx context.Context, p *stint.GrantListParams) ([]*stint.Grant, error) {
+	if p == nil {
+		p = &stint.GrantListParams{}
+	}
+	w := where{d: r.d}
+	if p.UserID != "" {
+		w.add("user_id = " + w.arg(p.UserID))
+	}
+	if p.RequestID != "" {
+		w.add("request_id = " + w.arg(p.RequestID))
+	}
+	if len(p.States) > 0 {
+		w.in("state", strs(p.States))
+	}
+	query := "SELECT " + grantCols + " FROM grants" + w.sql() +
+		" ORDER BY created_at DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 100, 10000))
+	return list(ctx, r, "grants", scanGrant, query, w.args...)
+}
+
+// GrantListDue lists the grants whose next timed step is due before
+// p.Before, earliest first. The generated column due_at holds that time
+// (NULL for grants with no timed step) and is indexed.
+func (r Reader) GrantListDue(ctx context.Context, p *stint.GrantListDueParams) ([]*stint.Grant, error) {
+	if p == nil {
+		p = &stint.GrantListDueParams{}
+	}
+	return list(ctx, r, "due grants", scanGrant, r.d.stmt().grantListDue, r.d.Time(Norm(p.Before)), limit(p.Max, 1000, 0))
+}
+
+// GrantCreate inserts g with Version 1. It returns ECONFLICT when the ID is
+// taken.
+func (t writer) GrantCreate(ctx context.Context, g *stint.Grant) error {
+	args := grantArgs(t.d, g) // normalises g.CreatedAt: a separate statement orders it before the read below
+	args = append(args, g.ID, t.d.Time(g.CreatedAt), 1)
+	if err := t.insert(ctx, grantsTable, g.ID, t.d.stmt().grantInsert, args...); err != nil {
+		return err
+	}
+	g.Version = 1
+	return nil
+}
+
+// GrantUpdate writes g if the stored version is still g.Version, then bumps
+// g.Version. It returns ECONFLICT when the grant changed since it was read
+// and ENOTFOUND when it does not exist.
+func (t writer) GrantUpdate(ctx context.Context, g *stint.Grant) error {
+	query := t.d.stmt().grantUpdate
+	if err := t.cas(ctx, grantsTable, g.ID, query, append(grantArgs(t.d, g), g.ID, g.Version)...); err != nil {
+		return err
+	}
+	g.Version++
+	return nil
+}
