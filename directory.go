@@ -14,7 +14,10 @@ type User struct {
 	UserName    string   `json:"user_name"`
 	Email       string   `json:"email"`
 	DisplayName string   `json:"display_name"`
-	Groups      []string `json:"groups"` // group names, direct memberships
+	Groups      []string `json:"groups"` // group names: direct memberships, plus the config's nested groups once expanded
+	// Attributes are identity store attributes (title, user_type, locale,
+	// timezone, ...) that flows can match with requester_attributes.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // Group is an identity store group.

@@ -45,7 +45,7 @@ func ExampleSubmitRequest() {
 	req, _ = stint.ApproveRequest(req, flow, bob, "ok", now.Add(2*time.Minute))
 	fmt.Println("approved by:", req.Reviews[0].ReviewerEmail)
 
-	grants, _ := stint.GrantsFor(req, func() string { return "grant-1" }, now.Add(2*time.Minute))
+	grants, _ := stint.GrantsFor(req, 0, func() string { return "grant-1" }, now.Add(2*time.Minute))
 	g := grants[0]
 	fmt.Println("grant:", g.ResourceID, g.State, "until", g.EndsAt.Format(time.Kitchen))
 

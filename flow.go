@@ -3,26 +3,124 @@ package stint
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
 
-// Flow says who may request which resources, for how long and who approves.
-// Flows come from the config file.
+// Flow says who may request which resources, for how long, what a request
+// must carry and who approves. Flows come from the config file; package
+// policy compiles each to Cedar policies and decides with them.
 type Flow struct {
-	Name            string         `json:"name" yaml:"name"`
-	Requesters      []string       `json:"requesters" yaml:"requesters"` // "user:EMAIL" or "group:NAME"
-	Resources       []FlowResource `json:"resources" yaml:"resources"`
-	MaxDuration     Duration       `json:"max_duration" yaml:"max_duration"`         // required
-	DefaultDuration Duration       `json:"default_duration" yaml:"default_duration"` // default: 1h, capped at max_duration
-	Approvers       []string       `json:"approvers,omitempty" yaml:"approvers"`     // "user:EMAIL" or "group:NAME"
-	AutoApprove     bool           `json:"auto_approve" yaml:"auto_approve"`
+	Name        string `json:"name" yaml:"name"`
+	Description string `json:"description,omitempty" yaml:"description"`
+	// Requesters: "user:EMAIL" or "group:NAME" (groups may nest through the
+	// config's groups section).
+	Requesters []string `json:"requesters" yaml:"requesters"`
+	// RequesterAttributes, when set, also requires every named identity
+	// store attribute of the requester to be one of the listed values.
+	RequesterAttributes map[string][]string `json:"requester_attributes,omitempty" yaml:"requester_attributes"`
+	// Exclude lists "user:" and "group:" references that may never request
+	// through this flow, whatever Requesters says.
+	Exclude   []string       `json:"exclude,omitempty" yaml:"exclude"`
+	Resources []FlowResource `json:"resources" yaml:"resources"`
+	// Bundles are named sets of resources requested together in one request.
+	Bundles         []Bundle `json:"bundles,omitempty" yaml:"bundles"`
+	MaxDuration     Duration `json:"max_duration" yaml:"max_duration"`         // required
+	DefaultDuration Duration `json:"default_duration" yaml:"default_duration"` // default: 1h, capped at max_duration
+	// ActivationWindow, when set, leaves approved grants "ready" until the
+	// requester activates them, within this long after approval. Default: 0
+	// (access starts on approval).
+	ActivationWindow Duration `json:"activation_window,omitempty" yaml:"activation_window"`
 	// RequireReason makes a reason mandatory. Default: true.
 	RequireReason *bool `json:"require_reason,omitempty" yaml:"require_reason"`
+	// Ticket, when set, asks for a ticket reference matching a pattern.
+	Ticket *TicketRule `json:"ticket,omitempty" yaml:"ticket"`
+	// Approvers is the one-step shorthand: any one of them approves.
+	Approvers []string `json:"approvers,omitempty" yaml:"approvers"`
+	// ApprovalSteps are ordered steps; each needs Quorum distinct approvers.
+	ApprovalSteps []ApprovalStep `json:"approval_steps,omitempty" yaml:"approval_steps"`
+	AutoApprove   bool           `json:"auto_approve" yaml:"auto_approve"`
+	// AutoApproveWhen approves without review when any rule holds.
+	AutoApproveWhen []AutoApproveRule `json:"auto_approve_when,omitempty" yaml:"auto_approve_when"`
 	// ReviewTimeout is how long a request may wait for review. Default: 24h.
 	ReviewTimeout Duration `json:"review_timeout,omitempty" yaml:"review_timeout"`
-	// MaxExtensions bounds extensions per grant. Default: 3 (set -1 for none).
+	// BreakGlass, when set, lets the named groups bypass approval (reason
+	// required, loudly flagged) for at most its MaxDuration.
+	BreakGlass *BreakGlass `json:"break_glass,omitempty" yaml:"break_glass"`
+	// Extensions sets how grants may be extended.
+	Extensions *ExtensionRule `json:"extensions,omitempty" yaml:"extensions"`
+	// MaxExtensions bounds extensions per grant when Extensions is not set.
+	// Default: 3 (set -1 for none).
 	MaxExtensions int `json:"max_extensions,omitempty" yaml:"max_extensions"`
+	// MFA asks for a multi-factor step-up before access (portal, third
+	// parties).
+	MFA bool `json:"mfa,omitempty" yaml:"mfa"`
+	// Cedar is extra Cedar policy text for conditions YAML cannot say; its
+	// forbid policies restrict the flow, its permit policies are ignored.
+	Cedar string `json:"cedar,omitempty" yaml:"cedar"`
+}
+
+// Bundle is a named set of resources requested together.
+type Bundle struct {
+	Name        string         `json:"name" yaml:"name"`
+	Description string         `json:"description,omitempty" yaml:"description"`
+	Resources   []FlowResource `json:"resources" yaml:"resources"`
+}
+
+// TicketRule says whether a request carries a ticket reference, and its form.
+type TicketRule struct {
+	Required bool   `json:"required" yaml:"required"`
+	Pattern  string `json:"pattern,omitempty" yaml:"pattern"` // a Go regexp, e.g. ^(INC|CHG)-[0-9]+$
+}
+
+// ApprovalStep is one ordered approval step.
+type ApprovalStep struct {
+	Name      string   `json:"name" yaml:"name"`
+	Approvers []string `json:"approvers" yaml:"approvers"` // "user:EMAIL" or "group:NAME"
+	// Quorum is how many distinct approvers the step needs. Default: 1.
+	Quorum int `json:"quorum,omitempty" yaml:"quorum"`
+	// PermissionSets, when set, applies the step only to requests for one
+	// of these permission sets.
+	PermissionSets []string `json:"permission_sets,omitempty" yaml:"permission_sets"`
+	// RequesterGroups, when set, applies the step only to requesters in one
+	// of these groups.
+	RequesterGroups []string `json:"requester_groups,omitempty" yaml:"requester_groups"`
+}
+
+// AutoApproveRule approves a request without review when it holds. The set
+// fields must all hold.
+type AutoApproveRule struct {
+	Time            *TimeWindow   `json:"time,omitempty" yaml:"time"`
+	RequesterGroups []string      `json:"requester_groups,omitempty" yaml:"requester_groups"`
+	OnCall          *OnCallSource `json:"on_call,omitempty" yaml:"on_call"`
+}
+
+// TimeWindow is a weekly window in a time zone.
+type TimeWindow struct {
+	Days     []string `json:"days,omitempty" yaml:"days"`         // mon..sun or ranges "mon-fri"; empty means every day
+	Hours    string   `json:"hours,omitempty" yaml:"hours"`       // "09:00-18:00"; empty means all day
+	Timezone string   `json:"timezone,omitempty" yaml:"timezone"` // IANA name; default UTC
+}
+
+// OnCallSource answers "is this person on call now?": a YAML/JSON file of
+// shifts, or a URL answering for an email.
+type OnCallSource struct {
+	File string `json:"file,omitempty" yaml:"file"`
+	URL  string `json:"url,omitempty" yaml:"url"`
+}
+
+// BreakGlass configures emergency access without approval.
+type BreakGlass struct {
+	Groups      []string `json:"groups,omitempty" yaml:"groups"` // group names; empty means every requester of the flow
+	MaxDuration Duration `json:"max_duration" yaml:"max_duration"`
+}
+
+// ExtensionRule says how grants of a flow may be extended.
+type ExtensionRule struct {
+	Max        int      `json:"max" yaml:"max"`                       // extensions per grant; 0 means none
+	MaxEach    Duration `json:"max_each,omitempty" yaml:"max_each"` // longest single extension; 0 means up to max_duration
+	Reapproval bool     `json:"reapproval,omitempty" yaml:"reapproval"`
 }
 
 // FlowResource selects resources for a flow.
@@ -65,8 +163,8 @@ func (f *Flow) Validate() error {
 	if f.DefaultDuration > f.MaxDuration {
 		return Errorf(EINVALID, "flow %q: default_duration %s exceeds max_duration %s", f.Name, f.DefaultDuration, f.MaxDuration)
 	}
-	if !f.AutoApprove && len(f.Approvers) == 0 {
-		return Errorf(EINVALID, "flow %q: set approvers or auto_approve: true", f.Name)
+	if err := f.validateApproval(); err != nil {
+		return err
 	}
 	if len(f.Resources) == 0 {
 		return Errorf(EINVALID, "flow %q: resources is empty", f.Name)
@@ -146,8 +244,12 @@ func MatchPrincipal(ref string, u *User) bool {
 	return false
 }
 
-// AllowsRequester reports whether u may request through the flow.
+// AllowsRequester reports whether u may request through the flow: u matches
+// a requester reference and the requester attributes, and is not excluded.
 func (f *Flow) AllowsRequester(u *User) bool {
+	if f.Excludes(u) || !f.AttributesMatch(u) {
+		return false
+	}
 	for _, r := range f.Requesters {
 		if MatchPrincipal(r, u) {
 			return true
@@ -158,12 +260,10 @@ func (f *Flow) AllowsRequester(u *User) bool {
 
 // IsApprover reports whether u is one of the flow's approvers.
 func (f *Flow) IsApprover(u *User) bool {
-	for _, r := range f.Approvers {
-		if MatchPrincipal(r, u) {
-			return true
-		}
+	if matchAny(f.Approvers, u) {
+		return true
 	}
-	return false
+	return slices.ContainsFunc(f.ApprovalSteps, func(st ApprovalStep) bool { return matchAny(st.Approvers, u) })
 }
 
 // Covers reports whether the flow includes the permission set in the account.
@@ -204,6 +304,9 @@ func (f *Flow) Timeout() time.Duration {
 
 // ExtensionLimit returns how many extensions a grant may have.
 func (f *Flow) ExtensionLimit() int {
+	if f.Extensions != nil {
+		return f.Extensions.Max
+	}
 	switch {
 	case f.MaxExtensions < 0:
 		return 0
@@ -282,4 +385,130 @@ func FindFlow(flows []Flow, u *User, a *Account, permissionSet string) (*Flow, e
 // String describes the selector for messages.
 func (s IdentityCenterSelector) String() string {
 	return fmt.Sprintf("%v x %v", s.Accounts, s.PermissionSets)
+}
+
+// Steps returns the approval plan of a request for the permission sets by
+// the requester: the approval_steps that apply (a step scoped to permission
+// sets or requester groups applies when one matches; a nil requester skips
+// the group scope), or one step of quorum 1 from the approvers shorthand.
+func (f *Flow) Steps(permissionSets []string, requester *User) []RequestStep {
+	if len(f.ApprovalSteps) == 0 {
+		if len(f.Approvers) == 0 {
+			return nil
+		}
+		return []RequestStep{{Name: "approval", Approvers: slices.Clone(f.Approvers), Quorum: 1}}
+	}
+	var out []RequestStep
+	for i, st := range f.ApprovalSteps {
+		if len(st.PermissionSets) > 0 && !slices.ContainsFunc(permissionSets, func(ps string) bool { return containsFold(st.PermissionSets, ps) }) {
+			continue
+		}
+		if len(st.RequesterGroups) > 0 && requester != nil && !slices.ContainsFunc(st.RequesterGroups, requester.InGroup) {
+			continue
+		}
+		name := st.Name
+		if name == "" {
+			name = fmt.Sprintf("step %d", i+1)
+		}
+		out = append(out, RequestStep{Name: name, Approvers: slices.Clone(st.Approvers), Quorum: max(st.Quorum, 1)})
+	}
+	return out
+}
+
+// CheckTicket validates a ticket reference against the flow's rule and
+// returns it trimmed.
+func (f *Flow) CheckTicket(ticket string) (string, error) {
+	ticket = strings.TrimSpace(ticket)
+	if f.Ticket == nil {
+		return ticket, nil
+	}
+	if ticket == "" {
+		if f.Ticket.Required {
+			return "", Errorf(EINVALID, "flow %q requires a ticket reference; pass --ticket (pattern %s)", f.Name, f.Ticket.Pattern)
+		}
+		return "", nil
+	}
+	if f.Ticket.Pattern != "" {
+		re, err := regexp.Compile(f.Ticket.Pattern)
+		if err != nil {
+			return "", Errorf(EINVALID, "flow %q: ticket pattern %q does not compile: %v", f.Name, f.Ticket.Pattern, err)
+		}
+		if !re.MatchString(ticket) {
+			return "", Errorf(EINVALID, "ticket %q does not match %s, the pattern of flow %q", ticket, f.Ticket.Pattern, f.Name)
+		}
+	}
+	return ticket, nil
+}
+
+// Excludes reports whether the flow's exclude list names the user.
+func (f *Flow) Excludes(u *User) bool { return matchAny(f.Exclude, u) }
+
+// AttributesMatch reports whether the user has every attribute value the
+// flow's requester_attributes asks for.
+func (f *Flow) AttributesMatch(u *User) bool {
+	for k, vals := range f.RequesterAttributes {
+		if !slices.Contains(vals, u.Attributes[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// AllowsBreakGlass reports whether u may use the flow's break-glass access.
+func (f *Flow) AllowsBreakGlass(u *User) bool {
+	if f.BreakGlass == nil {
+		return false
+	}
+	return len(f.BreakGlass.Groups) == 0 || slices.ContainsFunc(f.BreakGlass.Groups, u.InGroup)
+}
+
+// Bundle finds a bundle by name.
+func (f *Flow) Bundle(name string) (*Bundle, bool) {
+	for i := range f.Bundles {
+		if strings.EqualFold(f.Bundles[i].Name, name) {
+			return &f.Bundles[i], true
+		}
+	}
+	return nil, false
+}
+
+func (f *Flow) validateApproval() error {
+	if !f.AutoApprove && len(f.Approvers) == 0 && len(f.ApprovalSteps) == 0 {
+		return Errorf(EINVALID, "flow %q: set approvers, approval_steps or auto_approve: true", f.Name)
+	}
+	if len(f.Approvers) > 0 && len(f.ApprovalSteps) > 0 {
+		return Errorf(EINVALID, "flow %q: use approvers (one step) or approval_steps, not both", f.Name)
+	}
+	for i, st := range f.ApprovalSteps {
+		if len(st.Approvers) == 0 {
+			return Errorf(EINVALID, "flow %q: approval_steps[%d] has no approvers", f.Name, i)
+		}
+		if st.Quorum < 0 {
+			return Errorf(EINVALID, "flow %q: approval_steps[%d]: quorum must be at least 1", f.Name, i)
+		}
+		for _, p := range st.Approvers {
+			if err := ValidatePrincipalRef(p); err != nil {
+				return Errorf(EINVALID, "flow %q: approval_steps[%d]: %s", f.Name, i, ErrorMessage(err))
+			}
+		}
+	}
+	if f.Ticket != nil && f.Ticket.Pattern != "" {
+		if _, err := regexp.Compile(f.Ticket.Pattern); err != nil {
+			return Errorf(EINVALID, "flow %q: ticket pattern %q does not compile: %v", f.Name, f.Ticket.Pattern, err)
+		}
+	}
+	if bg := f.BreakGlass; bg != nil && bg.MaxDuration > f.MaxDuration {
+		return Errorf(EINVALID, "flow %q: break_glass max_duration %s exceeds max_duration %s", f.Name, bg.MaxDuration, f.MaxDuration)
+	}
+	for _, p := range f.Exclude {
+		if err := ValidatePrincipalRef(p); err != nil {
+			return Errorf(EINVALID, "flow %q: exclude: %s", f.Name, ErrorMessage(err))
+		}
+	}
+	for i, b := range f.Bundles {
+		if b.Name == "" || len(b.Resources) == 0 {
+			return Errorf(EINVALID, "flow %q: bundles[%d] needs a name and resources", f.Name, i)
+		}
+	}
+	return nil
 }

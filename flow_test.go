@@ -134,7 +134,7 @@ func TestFlowValidate(t *testing.T) {
 		{name: "bad approver", mut: func(f *stint.Flow) { f.Approvers = []string{"team:Security"} }, wantMsg: `principal "team:Security"`},
 		{name: "no max duration", mut: func(f *stint.Flow) { f.MaxDuration = 0 }, wantMsg: "max_duration is required"},
 		{name: "default above max", mut: func(f *stint.Flow) { f.DefaultDuration = stint.Duration(5 * time.Hour) }, wantMsg: "default_duration 5h exceeds max_duration 4h"},
-		{name: "no approvers and no auto-approve", mut: func(f *stint.Flow) { f.Approvers = nil }, wantMsg: "set approvers or auto_approve"},
+		{name: "no approvers and no auto-approve", mut: func(f *stint.Flow) { f.Approvers = nil }, wantMsg: "set approvers, approval_steps or auto_approve"},
 		{name: "no resources", mut: func(f *stint.Flow) { f.Resources = nil }, wantMsg: "resources is empty"},
 		{name: "resource without selector", mut: func(f *stint.Flow) { f.Resources = []stint.FlowResource{{}} }, wantMsg: "resources[0] has no identity_center selector"},
 		{

@@ -5,9 +5,11 @@ import "time"
 // GrantState is where a grant is in its lifecycle.
 type GrantState string
 
-// Grant states: scheduled -> activating -> active -> revoking -> ended, or
-// failed (with the AWS error; retried).
+// Grant states: [ready ->] scheduled -> activating -> active -> revoking ->
+// ended, or failed (with the AWS error; retried). A ready grant waits for its
+// requester to activate it within the flow's activation window.
 const (
+	GrantReady      GrantState = "ready"
 	GrantScheduled  GrantState = "scheduled"
 	GrantActivating GrantState = "activating"
 	GrantActive     GrantState = "active"
@@ -18,8 +20,9 @@ const (
 
 // Why a grant ended.
 const (
-	EndExpired = "expired"
-	EndRevoked = "revoked"
+	EndExpired      = "expired"
+	EndRevoked      = "revoked"
+	EndNotActivated = "not_activated" // a ready grant's activation window passed
 )
 
 // Grant is one principal's access to one resource for [StartsAt, EndsAt).
@@ -36,7 +39,10 @@ type Grant struct {
 	PermissionSetARN string     `json:"permission_set_arn"`
 	State            GrantState `json:"state"`
 	StartsAt         time.Time  `json:"starts_at"`
-	EndsAt           time.Time  `json:"ends_at"`
+	EndsAt           time.Time  `json:"ends_at"` // for a ready grant: the end of its activation window
+	// Duration is how long the access lasts once it starts.
+	Duration   Duration `json:"duration"`
+	BreakGlass bool     `json:"break_glass,omitempty"`
 	EndReason        string     `json:"end_reason,omitempty"` // expired | revoked
 	EndedAt          *time.Time `json:"ended_at,omitempty"`
 	RevokedBy        string     `json:"revoked_by,omitempty"`
@@ -57,5 +63,5 @@ func (g *Grant) EffectKey() string {
 
 // Live reports whether the grant may hold (or be about to hold) access.
 func (s GrantState) Live() bool {
-	return s == GrantScheduled || s == GrantActivating || s == GrantActive
+	return s == GrantReady || s == GrantScheduled || s == GrantActivating || s == GrantActive
 }

@@ -24,8 +24,20 @@ type Request struct {
 	Reason         string        `json:"reason"`
 	Duration       Duration      `json:"duration"`
 	StartsAt       *time.Time    `json:"starts_at,omitempty"` // scheduled start; nil means on approval
-	State          RequestState  `json:"state"`
-	Reviews        []Review      `json:"reviews"`
+	// Ticket is the change or incident reference, when the flow asks for one.
+	Ticket string `json:"ticket,omitempty"`
+	// Bundle names the flow bundle requested, if any.
+	Bundle string `json:"bundle,omitempty"`
+	// BreakGlass marks an emergency request that bypassed approval.
+	BreakGlass bool `json:"break_glass,omitempty"`
+	// Steps is the approval plan, fixed at submission.
+	Steps []RequestStep `json:"steps,omitempty"`
+	// ExtendsGrant, for an extension that needs re-approval, names the grant
+	// to extend by ExtendBy once approved; such requests produce no grants.
+	ExtendsGrant string       `json:"extends_grant,omitempty"`
+	ExtendBy     Duration     `json:"extend_by,omitempty"`
+	State        RequestState `json:"state"`
+	Reviews      []Review     `json:"reviews"`
 	AutoApproved   bool          `json:"auto_approved"`
 	ReviewBy       time.Time     `json:"review_by"` // pending requests expire then
 	CreatedAt      time.Time     `json:"created_at"`
@@ -40,6 +52,29 @@ type ResourceRef struct {
 	AccountName      string `json:"account_name"`
 	PermissionSet    string `json:"permission_set"`
 	PermissionSetARN string `json:"permission_set_arn"`
+}
+
+// RequestStep is one approval step of a request: who may approve, how many
+// distinct approvals it needs, and who approved so far.
+type RequestStep struct {
+	Name      string   `json:"name"`
+	Approvers []string `json:"approvers"` // "user:EMAIL" or "group:NAME"
+	Quorum    int      `json:"quorum"`
+	Approvals []string `json:"approvals,omitempty"` // approver emails
+}
+
+// Done reports whether the step has its quorum.
+func (s *RequestStep) Done() bool { return len(s.Approvals) >= max(s.Quorum, 1) }
+
+// CurrentStep returns the index of the first step without its quorum, or -1
+// when every step is done.
+func (r *Request) CurrentStep() int {
+	for i := range r.Steps {
+		if !r.Steps[i].Done() {
+			return i
+		}
+	}
+	return -1
 }
 
 // Review is one approver's decision.

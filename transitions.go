@@ -1,11 +1,13 @@
 package stint
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
 
-// Submission is what a requester asks for, after resources are resolved.
+// Submission is what a requester asks for, after resources are resolved and
+// the policy engine has chosen the flow.
 type Submission struct {
 	Requester *User
 	Flow      *Flow
@@ -13,97 +15,186 @@ type Submission struct {
 	Reason    string
 	Duration  time.Duration // 0 means the flow's default
 	StartsAt  *time.Time
+	Ticket    string
+	Bundle    string
+	// BreakGlass asks to bypass approval; the caller has checked that the
+	// flow allows it for this requester.
+	BreakGlass bool
+	// AutoApprove is the policy engine's verdict on the flow's auto-approve
+	// rules at submission time.
+	AutoApprove bool
+	// Steps is the approval plan; nil means Flow.Steps for these resources.
+	Steps []RequestStep
 }
 
 // SubmitRequest builds a new request from a submission. It returns EINVALID
-// when the duration exceeds the flow's maximum, the reason is missing, or the
-// start is in the past; the request is approved at once when the flow
-// auto-approves.
+// when the duration exceeds the flow's (or break-glass) maximum, the reason
+// or ticket is missing or malformed, or the start is in the past. The
+// request is approved at once when the flow auto-approves, for break-glass,
+// or when no approval step applies.
 func SubmitRequest(s Submission, id string, now time.Time) (*Request, error) {
 	f := s.Flow
 	if len(s.Resources) == 0 {
 		return nil, Errorf(EINVALID, "a request needs at least one resource")
 	}
-	d := s.Duration
-	if d == 0 {
-		d = f.Default()
-	}
-	if d < 0 {
-		return nil, Errorf(EINVALID, "duration must be positive")
-	}
-	if d > time.Duration(f.MaxDuration) {
-		return nil, Errorf(EINVALID, "duration %s exceeds the maximum %s of flow %q", FormatDuration(d), f.MaxDuration, f.Name)
+	d, err := requestDuration(s, f)
+	if err != nil {
+		return nil, err
 	}
 	reason := strings.TrimSpace(s.Reason)
-	if reason == "" && f.ReasonRequired() {
+	if reason == "" && (f.ReasonRequired() || s.BreakGlass) {
 		return nil, Errorf(EINVALID, "flow %q requires a reason; pass --reason", f.Name)
 	}
 	if len(reason) > 2000 {
 		return nil, Errorf(EINVALID, "reason is longer than 2000 characters")
 	}
-	if s.StartsAt != nil {
-		if s.StartsAt.Before(now.Add(-time.Minute)) {
-			return nil, Errorf(EINVALID, "start %s is in the past", s.StartsAt.UTC().Format(time.RFC3339))
-		}
-		if s.StartsAt.After(now.Add(90 * 24 * time.Hour)) {
-			return nil, Errorf(EINVALID, "start %s is more than 90 days ahead", s.StartsAt.UTC().Format(time.RFC3339))
-		}
+	ticket, err := f.CheckTicket(s.Ticket)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStart(s.StartsAt, now); err != nil {
+		return nil, err
+	}
+	steps := s.Steps
+	if steps == nil {
+		steps = f.Steps(resourcePermissionSets(s.Resources), s.Requester)
 	}
 	r := &Request{
 		ID: id, RequesterID: s.Requester.ID, RequesterEmail: s.Requester.Email, Flow: f.Name,
 		Resources: s.Resources, Reason: reason, Duration: Duration(d), StartsAt: s.StartsAt,
+		Ticket: ticket, Bundle: s.Bundle, BreakGlass: s.BreakGlass, Steps: steps,
 		State: RequestPending, ReviewBy: now.Add(f.Timeout()), CreatedAt: now, UpdatedAt: now,
 	}
-	if f.AutoApprove {
+	if f.AutoApprove || s.AutoApprove || s.BreakGlass || len(steps) == 0 {
 		r.State = RequestApproved
-		r.AutoApproved = true
+		r.AutoApproved = !s.BreakGlass
 	}
 	return r, nil
 }
 
-// ApproveRequest records an approval. It returns EFORBIDDEN when the reviewer
-// is the requester or not an approver of the flow, and ECONFLICT when the
-// request is no longer pending. One approval approves the request.
+func requestDuration(s Submission, f *Flow) (time.Duration, error) {
+	d := s.Duration
+	if d == 0 {
+		d = f.Default()
+	}
+	if d < 0 {
+		return 0, Errorf(EINVALID, "duration must be positive")
+	}
+	if d > time.Duration(f.MaxDuration) {
+		return 0, Errorf(EINVALID, "duration %s exceeds the maximum %s of flow %q", FormatDuration(d), f.MaxDuration, f.Name)
+	}
+	if s.BreakGlass {
+		if f.BreakGlass == nil {
+			return 0, Errorf(EFORBIDDEN, "flow %q has no break-glass access", f.Name)
+		}
+		if bg := time.Duration(f.BreakGlass.MaxDuration); bg > 0 && d > bg {
+			return 0, Errorf(EINVALID, "break-glass access lasts at most %s in flow %q; ask for less", f.BreakGlass.MaxDuration, f.Name)
+		}
+	}
+	return d, nil
+}
+
+func checkStart(start *time.Time, now time.Time) error {
+	if start == nil {
+		return nil
+	}
+	if start.Before(now.Add(-time.Minute)) {
+		return Errorf(EINVALID, "start %s is in the past", start.UTC().Format(time.RFC3339))
+	}
+	if start.After(now.Add(90 * 24 * time.Hour)) {
+		return Errorf(EINVALID, "start %s is more than 90 days ahead", start.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+func resourcePermissionSets(refs []ResourceRef) []string {
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, r.PermissionSet)
+	}
+	return out
+}
+
+// ApproveRequest records an approval in the request's current step. The
+// request is approved once every step has its quorum of distinct approvers.
+// It returns EFORBIDDEN when the reviewer is the requester, not an approver
+// of the current step, or has approved already, and ECONFLICT when the
+// request is no longer pending.
 func ApproveRequest(r *Request, f *Flow, reviewer *User, comment string, now time.Time) (*Request, error) {
-	if err := checkReview(r, f, reviewer, now); err != nil {
+	next, i, err := startReview(r, f, reviewer, now)
+	if err != nil {
 		return nil, err
 	}
-	next := cloneRequest(r)
+	st := &next.Steps[i]
+	if !matchAny(st.Approvers, reviewer) {
+		return nil, Errorf(EFORBIDDEN, "%s is not an approver of step %q of flow %q (approvers: %s)",
+			reviewer.Email, st.Name, f.Name, strings.Join(st.Approvers, ", "))
+	}
+	if next.approvedBy(reviewer.Email) {
+		return nil, Errorf(EFORBIDDEN, "%s has approved request %s already; each approval must come from a different person", reviewer.Email, r.ID)
+	}
+	st.Approvals = append(slices.Clone(st.Approvals), reviewer.Email)
 	next.Reviews = append(next.Reviews, Review{ReviewerID: reviewer.ID, ReviewerEmail: reviewer.Email, Decision: "approve", Comment: comment, At: now})
-	next.State = RequestApproved
-	next.UpdatedAt = now
+	if next.CurrentStep() < 0 {
+		next.State = RequestApproved
+	}
 	return next, nil
 }
 
-// DenyRequest records a denial, which ends the request. It needs a reason.
+// DenyRequest records a denial, which ends the request. Any approver of any
+// of its steps may deny; a denial needs a reason.
 func DenyRequest(r *Request, f *Flow, reviewer *User, reason string, now time.Time) (*Request, error) {
-	if err := checkReview(r, f, reviewer, now); err != nil {
+	next, _, err := startReview(r, f, reviewer, now)
+	if err != nil {
 		return nil, err
+	}
+	if !slices.ContainsFunc(next.Steps, func(st RequestStep) bool { return matchAny(st.Approvers, reviewer) }) {
+		return nil, Errorf(EFORBIDDEN, "%s is not an approver of flow %q", reviewer.Email, f.Name)
 	}
 	if strings.TrimSpace(reason) == "" {
 		return nil, Errorf(EINVALID, "a denial needs a reason; pass --reason")
 	}
-	next := cloneRequest(r)
 	next.Reviews = append(next.Reviews, Review{ReviewerID: reviewer.ID, ReviewerEmail: reviewer.Email, Decision: "deny", Comment: reason, At: now})
 	next.State = RequestDenied
-	next.UpdatedAt = now
 	return next, nil
 }
 
-func checkReview(r *Request, f *Flow, reviewer *User, now time.Time) error {
+// startReview checks what every review needs and returns a copy of the
+// request (with its steps filled in for requests that predate them) and the
+// current step's index.
+func startReview(r *Request, f *Flow, reviewer *User, now time.Time) (*Request, int, error) {
 	if r.State != RequestPending {
-		return Errorf(ECONFLICT, "request %s is %s, not pending", r.ID, r.State)
+		return nil, 0, Errorf(ECONFLICT, "request %s is %s, not pending", r.ID, r.State)
 	}
 	if !now.Before(r.ReviewBy) {
-		return Errorf(ECONFLICT, "request %s timed out waiting for review at %s", r.ID, r.ReviewBy.UTC().Format(time.RFC3339))
+		return nil, 0, Errorf(ECONFLICT, "request %s timed out waiting for review at %s", r.ID, r.ReviewBy.UTC().Format(time.RFC3339))
 	}
 	if reviewer.ID == r.RequesterID || strings.EqualFold(reviewer.Email, r.RequesterEmail) {
-		return Errorf(EFORBIDDEN, "you cannot review your own request")
+		return nil, 0, Errorf(EFORBIDDEN, "you cannot review your own request")
 	}
-	if !f.IsApprover(reviewer) {
-		return Errorf(EFORBIDDEN, "%s is not an approver of flow %q (approvers: %s)", reviewer.Email, f.Name, strings.Join(f.Approvers, ", "))
+	next := cloneRequest(r)
+	if len(next.Steps) == 0 {
+		next.Steps = f.Steps(resourcePermissionSets(r.Resources), nil)
 	}
-	return nil
+	i := next.CurrentStep()
+	if i < 0 {
+		return nil, 0, Errorf(ECONFLICT, "request %s needs no more approvals", r.ID)
+	}
+	next.UpdatedAt = now
+	return next, i, nil
+}
+
+func (r *Request) approvedBy(email string) bool {
+	for _, st := range r.Steps {
+		if slices.ContainsFunc(st.Approvals, func(a string) bool { return strings.EqualFold(a, email) }) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchAny(refs []string, u *User) bool {
+	return slices.ContainsFunc(refs, func(ref string) bool { return MatchPrincipal(ref, u) })
 }
 
 // CancelRequest withdraws a pending request. Only the requester may cancel.
@@ -134,11 +225,16 @@ func ExpireRequest(r *Request, now time.Time) (*Request, error) {
 	return next, nil
 }
 
-// GrantsFor returns the grants an approved request produces, one per resource.
-// They start scheduled when the request has a future start, else activating.
-func GrantsFor(r *Request, newID func() string, now time.Time) ([]*Grant, error) {
+// GrantsFor returns the grants an approved request produces, one per
+// resource. They start scheduled when the request has a future start, else
+// activating; with an activation window (not for break-glass) they are ready
+// until their user activates them, at most until the window's end.
+func GrantsFor(r *Request, activationWindow time.Duration, newID func() string, now time.Time) ([]*Grant, error) {
 	if r.State != RequestApproved {
 		return nil, Errorf(ECONFLICT, "request %s is %s, not approved", r.ID, r.State)
+	}
+	if r.ExtendsGrant != "" {
+		return nil, nil // an approved extension extends its grant instead
 	}
 	start := now
 	state := GrantActivating
@@ -146,17 +242,39 @@ func GrantsFor(r *Request, newID func() string, now time.Time) ([]*Grant, error)
 		start = *r.StartsAt
 		state = GrantScheduled
 	}
+	end := start.Add(time.Duration(r.Duration))
+	if activationWindow > 0 && !r.BreakGlass {
+		state, end = GrantReady, start.Add(activationWindow)
+	}
 	out := make([]*Grant, 0, len(r.Resources))
 	for _, res := range r.Resources {
 		out = append(out, &Grant{
 			ID: newID(), RequestID: r.ID, Flow: r.Flow, UserID: r.RequesterID, UserEmail: r.RequesterEmail,
 			ResourceID: res.ID, AccountID: res.AccountID, AccountName: res.AccountName,
 			PermissionSet: res.PermissionSet, PermissionSetARN: res.PermissionSetARN,
-			State: state, StartsAt: start, EndsAt: start.Add(time.Duration(r.Duration)),
+			State: state, StartsAt: start, EndsAt: end, Duration: r.Duration, BreakGlass: r.BreakGlass,
 			CreatedAt: now, UpdatedAt: now,
 		})
 	}
 	return out, nil
+}
+
+// ActivateReady switches on a ready grant at its requester's request: its
+// access starts now and lasts its duration. It returns EFORBIDDEN for anyone
+// but the grant's user and ECONFLICT once the activation window has passed.
+func ActivateReady(g *Grant, actor *User, now time.Time) (*Grant, error) {
+	if g.State != GrantReady {
+		return nil, Errorf(ECONFLICT, "grant %s is %s; only ready grants are activated by their user", g.ID, g.State)
+	}
+	if actor.ID != g.UserID {
+		return nil, Errorf(EFORBIDDEN, "only %s can activate grant %s", g.UserEmail, g.ID)
+	}
+	if !now.Before(g.EndsAt) {
+		return nil, Errorf(ECONFLICT, "grant %s had to be activated by %s", g.ID, g.EndsAt.UTC().Format(time.RFC3339))
+	}
+	next := withState(g, GrantActivating, now)
+	next.StartsAt, next.EndsAt = now, now.Add(time.Duration(g.Duration))
+	return next, nil
 }
 
 // ActivateGrant moves a scheduled grant whose start has come to activating.
@@ -209,7 +327,7 @@ func ExtendGrant(g *Grant, f *Flow, d time.Duration, now time.Time) (*Grant, err
 // exists yet); active, activating and failed grants move to revoking.
 func RevokeGrant(g *Grant, actor string, now time.Time) (*Grant, error) {
 	switch g.State {
-	case GrantScheduled:
+	case GrantReady, GrantScheduled:
 		next := withState(g, GrantEnded, now)
 		next.EndReason, next.RevokedBy, next.EndedAt = EndRevoked, actor, &now
 		return next, nil
@@ -229,6 +347,10 @@ func ExpireGrant(g *Grant, now time.Time) (*Grant, error) {
 		return nil, Errorf(ECONFLICT, "grant %s ends at %s", g.ID, g.EndsAt.UTC().Format(time.RFC3339Nano))
 	}
 	switch g.State {
+	case GrantReady:
+		next := withState(g, GrantEnded, now)
+		next.EndReason, next.EndedAt = EndNotActivated, &now
+		return next, nil
 	case GrantScheduled:
 		next := withState(g, GrantEnded, now)
 		next.EndReason, next.EndedAt = EndExpired, &now
@@ -302,5 +424,6 @@ func cloneRequest(r *Request) *Request {
 	next := *r
 	next.Reviews = append([]Review(nil), r.Reviews...)
 	next.Resources = append([]ResourceRef(nil), r.Resources...)
+	next.Steps = append([]RequestStep(nil), r.Steps...)
 	return &next
 }

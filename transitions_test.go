@@ -466,7 +466,7 @@ func TestGrantsFor(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := tt.req(t)
-			grants, err := stint.GrantsFor(r, ids(), now)
+			grants, err := stint.GrantsFor(r, 0, ids(), now)
 			requireCode(t, tt.code, err)
 			if tt.code != "" {
 				return
@@ -821,7 +821,7 @@ func TestGrantLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	r, err = stint.ApproveRequest(r, f, bob, "ok", t0.Add(time.Minute))
 	require.NoError(t, err)
-	grants, err := stint.GrantsFor(r, func() string { return "g-1" }, t0.Add(time.Minute))
+	grants, err := stint.GrantsFor(r, 0, func() string { return "g-1" }, t0.Add(time.Minute))
 	require.NoError(t, err)
 	g := grants[0]
 	e := stint.NewSSOEffect(g, t0).Hold(g.ID, t0)

@@ -146,7 +146,11 @@ func resourceIDs(r *stint.Request) []string {
 // createGrants writes an approved request's grants with their activation and
 // expiry jobs.
 func (s *Service) createGrants(ctx context.Context, tx stint.Tx, r *stint.Request, now time.Time) error {
-	grants, err := stint.GrantsFor(r, s.newID, now)
+	var window time.Duration
+	if f, err := s.flow(r.Flow); err == nil {
+		window = time.Duration(f.ActivationWindow)
+	}
+	grants, err := stint.GrantsFor(r, window, s.newID, now)
 	if err != nil {
 		return err
 	}
