@@ -47,6 +47,11 @@ type Config struct {
 	// Flows say who may request what, for how long and who approves.
 	// Default: none.
 	Flows []stint.Flow `json:"flows" yaml:"flows"`
+	// Groups defines groups in the config, which flows use like identity
+	// store groups: group name -> members, each "user:EMAIL" or
+	// "group:NAME" (an identity store group or another group of this
+	// section; nesting may not form a cycle). Default: none.
+	Groups map[string][]string `json:"groups,omitempty" yaml:"groups"`
 	// ReconcileInterval is how often the reconciler compares AWS with the
 	// ledger. Default: 5m.
 	ReconcileInterval stint.Duration `json:"reconcile_interval" yaml:"reconcile_interval"`
@@ -60,9 +65,14 @@ type Config struct {
 	ExpiryLookahead stint.Duration `json:"expiry_lookahead" yaml:"expiry_lookahead"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
+	// Raw is the file's content as read (nil when built in code); Hash
+	// digests it.
+	Raw []byte `json:"-" yaml:"-"`
 
-	file    *ast.File         // the parsed file, to locate problems
-	fromEnv map[string]string // YAML path -> environment variable that set it
+	file    *ast.File           // the parsed file, to locate problems
+	nodes   map[string]ast.Node // YAML path -> node decoded there
+	keys    map[string]ast.Node // YAML path of a map entry -> its key
+	fromEnv map[string]string   // YAML path -> environment variable that set it
 }
 
 // AWSConfig configures how stint reaches AWS.
@@ -106,8 +116,9 @@ func LoadBytes(name string, data []byte, getenv func(string) string) (*Config, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Config{Path: name, file: f}
+	c := &Config{Path: name, Raw: data, file: f}
 	d := decodeFile(name, f, c)
+	c.nodes, c.keys = d.nodes, d.keys
 	c.ApplyEnv(getenv)
 	c.SetDefaults()
 	problems := append(d.problems, c.check(d.bad)...)

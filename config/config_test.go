@@ -355,24 +355,24 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  valid + "lisen: :8080\n",
-			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level; known keys: store, listen, admins, aws, flows, reconcile_interval, sync_interval, log_level, expiry_lookahead`},
+			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead`},
 		},
 		{
 			name: "unknown aws key",
 			src:  "aws:\n  region: us-east-1\n  regoin: eu-west-1\n",
-			want: []string{`stint.yaml:3:3: unknown key "regoin" in aws; known keys: region, instance_arn, endpoint, rate_limit, max_creates_in_flight`},
+			want: []string{`stint.yaml:3:3: unknown key "regoin" in aws (did you mean region?); known keys: region, instance_arn, endpoint, rate_limit, max_creates_in_flight`},
 		},
 		{
 			name: "unknown flow key",
 			src:  flowAt2 + "    requesters: [group:E]\n    auto_aprove: true\n    approvers: [group:S]\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
-			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0]; known keys: name, requesters, resources, max_duration, default_duration, approvers, auto_approve, require_reason, review_timeout, max_extensions`},
+			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0] (did you mean auto_approve?); known keys: name, description, requesters, requester_attributes, exclude, resources, bundles, max_duration, default_duration, activation_window, require_reason, ticket, approvers, approval_steps, auto_approve, auto_approve_when, review_timeout, break_glass, extensions, max_extensions, mfa, cedar`},
 		},
 		{
 			name: "unknown selector key",
 			src:  flowAt2 + "    requesters: [group:E]\n    approvers: [group:S]\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_set: [P]}}]\n",
 			want: []string{
 				`stint.yaml:7:35: flow "f": resources[0] needs permission_sets`,
-				`stint.yaml:7:53: unknown key "permission_set" in flows[0].resources[0].identity_center; known keys: accounts, permission_sets`,
+				`stint.yaml:7:53: unknown key "permission_set" in flows[0].resources[0].identity_center (did you mean permission_sets?); known keys: accounts, permission_sets`,
 			},
 		},
 		{
@@ -473,12 +473,12 @@ func TestErrors(t *testing.T) {
 		{
 			name: "no approvers and no auto_approve",
 			src:  flowAt2 + "    requesters: [group:E]\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
-			want: []string{`stint.yaml:3:5: flow "f": set approvers (e.g. approvers: [group:Security]) or auto_approve: true`},
+			want: []string{`stint.yaml:3:5: flow "f": set approvers (e.g. approvers: [group:Security]), approval_steps or auto_approve: true`},
 		},
 		{
 			name: "auto_approve false and no approvers",
 			src:  flowAt2 + "    requesters: [group:E]\n    auto_approve: false\n    approvers: []\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
-			want: []string{`stint.yaml:6:16: flow "f": set approvers (e.g. approvers: [group:Security]) or auto_approve: true`},
+			want: []string{`stint.yaml:6:16: flow "f": set approvers (e.g. approvers: [group:Security]), approval_steps or auto_approve: true`},
 		},
 		{
 			name: "bad max_extensions",
@@ -629,7 +629,7 @@ bogus: 1
 		{File: "conf/stint.yaml", Line: 14, Col: 11, Message: `flow name "a" is already used by flows[0]`},
 		{File: "conf/stint.yaml", Line: 18, Col: 23, Message: `flow "a": default_duration 2h exceeds max_duration 1h`},
 		{File: "conf/stint.yaml", Line: 19, Col: 19, Message: `flows[1].auto_approve: expected true or false, got "yes"`},
-		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, reconcile_interval, sync_interval, log_level, expiry_lookahead`},
+		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead`},
 	}, ce.Problems)
 	require.Equal(t, "conf/stint.yaml:1:8: "+ce.Problems[0].Message, strings.Split(err.Error(), "\n")[0])
 }
@@ -713,7 +713,7 @@ func TestValidateLocatesInFile(t *testing.T) {
 	c, err := config.Parse("stint.yaml", []byte(exampleFile))
 	require.NoError(t, err)
 	c.Flows[1].AutoApprove = false
-	require.EqualError(t, c.Validate(), `stint.yaml:13:5: flow "sandbox-read": set approvers (e.g. approvers: [group:Security]) or auto_approve: true`)
+	require.EqualError(t, c.Validate(), `stint.yaml:13:5: flow "sandbox-read": set approvers (e.g. approvers: [group:Security]), approval_steps or auto_approve: true`)
 }
 
 func TestValidateWithoutFile(t *testing.T) {
@@ -727,7 +727,7 @@ func TestValidateWithoutFile(t *testing.T) {
 	err := c.Validate()
 	require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
 	require.EqualError(t, err, `listen address "nope" must be HOST:PORT, e.g. 127.0.0.1:8080 or :8080`+"\n"+
-		`flow "prod-admin": set approvers (e.g. approvers: [group:Security]) or auto_approve: true`)
+		`flow "prod-admin": set approvers (e.g. approvers: [group:Security]), approval_steps or auto_approve: true`)
 }
 
 func TestProblemString(t *testing.T) {

@@ -25,7 +25,9 @@ type decoder struct {
 	file     string
 	anchors  map[string]ast.Node
 	problems []Problem
-	bad      []string // paths whose value could not be decoded
+	bad      []string            // paths whose value could not be decoded
+	nodes    map[string]ast.Node // path -> the node decoded there (after aliases)
+	keys     map[string]ast.Node // path of a map entry -> its key node
 }
 
 // parseFile parses data into an AST. A syntax error ends parsing, so it is
@@ -47,7 +49,7 @@ func parseFile(name string, data []byte) (*ast.File, error) {
 
 // decodeFile decodes the file's single document into v (a pointer).
 func decodeFile(name string, f *ast.File, v any) *decoder {
-	d := &decoder{file: name, anchors: map[string]ast.Node{}}
+	d := &decoder{file: name, anchors: map[string]ast.Node{}, nodes: map[string]ast.Node{}, keys: map[string]ast.Node{}}
 	for _, doc := range f.Docs {
 		if doc.Body != nil {
 			ast.Walk(d, doc.Body)
@@ -102,6 +104,7 @@ func (d *decoder) problem(n ast.Node, path, format string, args ...any) {
 // decode stores node n into v, which must be settable.
 func (d *decoder) decode(n ast.Node, v reflect.Value, path string, depth int) {
 	orig := n
+	d.nodes[path] = orig // last wins: explicit keys override merge keys
 	n = d.resolve(n)
 	if n == nil || n.Type() == ast.NullType {
 		return // leave the zero value; defaults apply later
@@ -121,6 +124,8 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string, depth int) {
 		v.Set(elem)
 	case reflect.Struct:
 		d.decodeStruct(orig, n, v, path, depth)
+	case reflect.Map:
+		d.decodeMap(orig, n, v, path, depth)
 	case reflect.Slice:
 		seq, ok := n.(*ast.SequenceNode)
 		if !ok {
@@ -167,11 +172,44 @@ func (d *decoder) decodeStruct(orig, n ast.Node, v reflect.Value, path string, d
 		key := keyName(kv.Key)
 		i, ok := fields[key]
 		if !ok {
-			d.problem(kv.Key, path+"."+key, "unknown key %q in %s; known keys: %s", key, where(path), strings.Join(fieldNames(fields), ", "))
+			names := fieldNames(fields)
+			hint := ""
+			if s := suggest(key, names); s != "" {
+				hint = fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			d.problem(kv.Key, path+"."+key, "unknown key %q in %s%s; known keys: %s", key, where(path), hint, strings.Join(names, ", "))
 			continue
 		}
 		d.decode(kv.Value, v.Field(i), path+"."+key, depth+1)
 	}
+}
+
+// decodeMap decodes a mapping with string keys (groups,
+// requester_attributes). Entries are at PATH.KEY; merge keys are refused.
+func (d *decoder) decodeMap(orig, n ast.Node, v reflect.Value, path string, depth int) {
+	m, ok := n.(*ast.MappingNode)
+	if !ok || v.Type().Key().Kind() != reflect.String {
+		d.problem(orig, path, "%s: expected %s, got %s", display(path), want(v.Type()), describe(n))
+		return
+	}
+	out := reflect.MakeMapWithSize(v.Type(), len(m.Values))
+	for _, kv := range m.Values {
+		if _, ok := kv.Key.(*ast.MergeKeyNode); ok {
+			d.problem(kv.Key, path, "%s: merge keys (<<) are not supported here", display(path))
+			continue
+		}
+		key := keyName(kv.Key)
+		kp := path + "." + key
+		if key == "" {
+			d.problem(kv.Key, kp, "%s: empty key", display(path))
+			continue
+		}
+		d.keys[kp] = kv.Key
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(kv.Value, elem, kp, depth+1)
+		out.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+	}
+	v.Set(out)
 }
 
 // decodeText decodes a scalar through its UnmarshalText method (stint.Duration).

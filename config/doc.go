@@ -13,6 +13,18 @@
 //	    max_duration: 4h
 //	    approvers: [group:Security]
 //
+// A groups section defines nested groups that flows use like identity store
+// groups (members are "user:EMAIL" or "group:NAME"; cycles are errors):
+//
+//	groups:
+//	  Oncall: [group:SRE, user:carol@example.com]
+//
+// Flows also take requester_attributes, exclude, bundles,
+// activation_window, ticket, approval_steps, auto_approve_when (time
+// windows, requester groups, on_call), break_glass, extensions, mfa and a
+// cedar block of forbid policies; each is decoded strictly and checked with
+// positions (see stint.Flow for their meaning).
+//
 // Load reads the file, decodes it strictly (unknown keys are errors), applies
 // environment overrides, fills defaults and validates the result. Every
 // problem found is reported at once, each as FILE:LINE:COL: message pointing
@@ -33,4 +45,11 @@
 // When neither STINT_AWS_REGION nor the file sets the region, AWS_REGION and
 // then AWS_DEFAULT_REGION are used, as the AWS SDK would. An empty variable
 // counts as unset.
+//
+// Beyond the file itself: Config.CheckAgainst checks names against a
+// directory snapshot (unknown groups, users, permission sets, OUs and
+// accounts with "did you mean" hints; unreachable and contradicting flows as
+// warnings); Diff says what changed between two configs, with the SHA-256 of
+// both files, for the audit; Watch polls the file (every 2s by default) and
+// calls back when its content changes.
 package config

@@ -15,22 +15,31 @@ import (
 // place in the file (a value that came from the environment, or a config
 // built in code), and File then names the environment variable, if any.
 type Problem struct {
-	File    string
-	Line    int
-	Col     int
-	Message string
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	Message string `json:"message"`
+	// Warning marks advice that does not make the config invalid (from
+	// CheckAgainst: a flow no one can use, overlapping flows, a tag that
+	// matches no account). Problems from Load and Validate are never
+	// warnings.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // String formats the problem as "FILE:LINE:COL: message", or "FILE: message"
-// when it has no position.
+// when it has no position; a warning's message starts with "warning: ".
 func (p Problem) String() string {
+	msg := p.Message
+	if p.Warning {
+		msg = "warning: " + msg
+	}
 	switch {
 	case p.Line > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, p.Message)
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, msg)
 	case p.File != "":
-		return p.File + ": " + p.Message
+		return p.File + ": " + msg
 	}
-	return p.Message
+	return msg
 }
 
 // Error lists every problem found in a configuration, in file order. It
@@ -60,6 +69,12 @@ func newError(problems []Problem) error {
 	if len(problems) == 0 {
 		return nil
 	}
+	sortProblems(problems)
+	return &Error{Problems: problems}
+}
+
+// sortProblems orders problems by position, those without one last.
+func sortProblems(problems []Problem) {
 	line := func(p Problem) int {
 		if p.Line == 0 {
 			return math.MaxInt
@@ -69,5 +84,4 @@ func newError(problems []Problem) error {
 	slices.SortStableFunc(problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(line(a), line(b)), cmp.Compare(a.Col, b.Col))
 	})
-	return &Error{Problems: problems}
 }

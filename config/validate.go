@@ -38,6 +38,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch := &checker{c: c, bad: bad}
 	ch.top()
 	ch.aws()
+	ch.groups()
 	ch.flows()
 	return ch.problems
 }
@@ -78,13 +79,18 @@ func (ch *checker) envFor(path string) string {
 // locate finds the node at path in the file, or its nearest ancestor when the
 // key is absent, and returns its position.
 func (ch *checker) locate(path string) (line, col int) {
-	if ch.c.file == nil {
-		return 0, 0
-	}
 	for {
-		if p, err := yaml.PathString(path); err == nil {
-			if n, err := p.FilterFile(ch.c.file); err == nil && n != nil {
-				return position(n)
+		if n, ok := ch.c.keys[path]; ok { // a map entry: at its key
+			return position(n)
+		}
+		if n, ok := ch.c.nodes[path]; ok {
+			return position(n)
+		}
+		if ch.c.file != nil && ch.c.nodes == nil {
+			if p, err := yaml.PathString(path); err == nil {
+				if n, err := p.FilterFile(ch.c.file); err == nil && n != nil {
+					return position(n)
+				}
 			}
 		}
 		i := strings.LastIndexAny(path, ".[")
@@ -223,27 +229,31 @@ func (ch *checker) flow(f *stint.Flow, fp string) {
 	} else if f.DefaultDuration > f.MaxDuration {
 		ch.at(fp+".default_duration", "%s: default_duration %s exceeds max_duration %s", label, f.DefaultDuration, f.MaxDuration)
 	}
-	if !f.AutoApprove && len(f.Approvers) == 0 && !ch.isBad(fp+".auto_approve") {
-		ch.at(fp+".approvers", "%s: set approvers (e.g. approvers: [group:Security]) or auto_approve: true", label)
-	}
 	if f.MaxExtensions < -1 {
 		ch.at(fp+".max_extensions", "%s: max_extensions must be -1 (none), 0 (the default, %d) or more", label, stint.DefaultMaxExtensions)
 	}
 	if len(f.Resources) == 0 {
 		ch.at(fp+".resources", "%s: resources is empty; add e.g. - identity_center: {accounts: [all], permission_sets: [ReadOnlyAccess]}", label)
 	}
-	for k, r := range f.Resources {
-		rp := fmt.Sprintf("%s.resources[%d]", fp, k)
+	ch.resources(label, fp+".resources", f.Resources)
+	ch.flowExtras(f, fp, label)
+}
+
+// resources checks a list of resource selectors at path.
+func (ch *checker) resources(label, path string, rs []stint.FlowResource) {
+	for k, r := range rs {
+		rp := fmt.Sprintf("%s[%d]", path, k)
+		name := display(rp)[strings.LastIndex(display(rp), ".")+1:]
 		ic := r.IdentityCenter
 		if ic == nil {
-			ch.at(rp, "%s: resources[%d] has no identity_center selector", label, k)
+			ch.at(rp, "%s: %s has no identity_center selector", label, name)
 			continue
 		}
 		if len(ic.Accounts) == 0 {
-			ch.at(rp+".identity_center.accounts", "%s: resources[%d] needs accounts (an account ID, name:NAME, ou:PATH, tag:KEY=VALUE or all)", label, k)
+			ch.at(rp+".identity_center.accounts", "%s: %s needs accounts (an account ID, name:NAME, ou:PATH, tag:KEY=VALUE or all)", label, name)
 		}
 		if len(ic.PermissionSets) == 0 {
-			ch.at(rp+".identity_center.permission_sets", "%s: resources[%d] needs permission_sets", label, k)
+			ch.at(rp+".identity_center.permission_sets", "%s: %s needs permission_sets", label, name)
 		}
 		for m, sel := range ic.Accounts {
 			if err := stint.ValidateAccountSelector(sel); err != nil {
