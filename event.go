@@ -35,4 +35,7 @@ const (
 	EventReconcileFixed   = "reconcile.corrected"
 	EventTokenCreated     = "token.created"
 	EventDirectorySynced  = "directory.synced"
+	EventConfigLoaded     = "config.loaded"
+	EventConfigReloaded   = "config.reloaded"
+	EventConfigRejected   = "config.rejected"
 )

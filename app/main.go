@@ -53,11 +53,12 @@ type Main struct {
 	Expirer  *jobs.Expirer
 	Registry *prometheus.Registry
 
-	cfg    atomic.Pointer[config.Config]
-	river  runner
-	server *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
+	cfg     atomic.Pointer[config.Config]
+	watcher *config.Watcher
+	river   runner
+	server  *http.Server
+	ln      net.Listener
+	cancel  context.CancelFunc
 }
 
 // runner is River's client, whatever its transaction type.
@@ -129,7 +130,18 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if n > 0 {
 		m.log().Info("resuming grants left unfinished", "grants", n)
 	}
-	return m.serve(cfg)
+	if err := m.serve(cfg); err != nil {
+		return err
+	}
+	m.recordConfigEvent(ctx, stint.EventConfigLoaded, map[string]any{"hash": cfg.Hash(), "flows": len(cfg.Flows)})
+	m.watchConfig(ctx)
+	return nil
+}
+
+// applyConfig makes cfg the running config.
+func (m *Main) applyConfig(cfg *config.Config) error {
+	m.cfg.Store(cfg)
+	return nil
 }
 
 func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {
@@ -203,19 +215,6 @@ func (m *Main) URL() string {
 	return "http://" + m.ln.Addr().String()
 }
 
-// Reload re-reads the config file. A config that does not validate is
-// rejected and the running one kept; store and listen changes need a restart.
-func (m *Main) Reload() error {
-	cfg, err := config.Load(m.ConfigPath)
-	if err != nil {
-		m.log().Error("config reload rejected; keeping the running config", "err", err)
-		return err
-	}
-	m.cfg.Store(cfg)
-	m.log().Info("config reloaded", "flows", len(cfg.Flows))
-	return nil
-}
-
 // Close stops serving, stops the timers and workers, waits for AWS operations
 // in flight (bounded) and closes the store.
 func (m *Main) Close() error {
@@ -224,6 +223,9 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
+	}
+	if m.watcher != nil {
+		m.watcher.Stop()
 	}
 	if m.Expirer != nil {
 		m.Expirer.Stop()

@@ -109,6 +109,28 @@ flows:
       - identity_center: {accounts: ["ou:Sandbox"], permission_sets: [AdministratorAccess]}
     max_duration: 1h
     auto_approve: true
+  - name: payments-two-step
+    requesters: [group:Payments]
+    resources:
+      - identity_center: {accounts: ["name:prod-payments"], permission_sets: [PowerUserAccess]}
+    max_duration: 2h
+    ticket: {required: true, pattern: "^(INC|CHG)-[0-9]+$"}
+    approval_steps:
+      - name: approvers
+        approvers: [group:Approvers]
+      - name: security
+        approvers: [group:Security, group:Admins]
+        quorum: 2
+  - name: sandbox-bundle
+    requesters: [group:OnCall]
+    resources:
+      - identity_center: {accounts: ["ou:Sandbox", "ou:Dev"], permission_sets: [PowerUserAccess]}
+    bundles:
+      - name: sandboxes-and-dev
+        resources:
+          - identity_center: {accounts: ["ou:Sandbox", "ou:Dev"], permission_sets: [PowerUserAccess]}
+    max_duration: 1h
+    auto_approve: true
 `
 
 // writeConfig writes a config for a store in the test's dir, against endpoint.

@@ -5,10 +5,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/client"
 )
 
 // TestReload: a bad config on reload is rejected with file:line:col and the
@@ -41,10 +43,25 @@ func TestReload(t *testing.T) {
     max_duration: 1h
     approvers: [group:Security]
 `
+	// No SIGHUP or Reload call: the watcher sees the file change.
 	require.NoError(t, os.WriteFile(m.ConfigPath, []byte(extra), 0o600))
-	require.NoError(t, m.Reload())
-	list, err = ivan.Resources(ctx)
-	require.NoError(t, err)
-	require.Len(t, list, 1)
+	eventually(t, 15*time.Second, "the new flow to apply", func() bool {
+		list, err = ivan.Resources(ctx)
+		require.NoError(t, err)
+		return len(list) == 1
+	})
 	require.Equal(t, "contractor", list[0].Flow)
+
+	bob := e.client(t, m, "bob@example.com")
+	evs, err := bob.Events(ctx, client.EventsParams{Subject: m.ConfigPath})
+	require.NoError(t, err)
+	var types []string
+	for _, ev := range evs {
+		types = append(types, ev.Type)
+	}
+	require.True(t, contains(types, stint.EventConfigLoaded, stint.EventConfigRejected, stint.EventConfigReloaded), "events: %v", types)
+	last := evs[len(evs)-1]
+	require.Equal(t, stint.EventConfigReloaded, last.Type)
+	require.Equal(t, []any{"contractor"}, last.Data["flows_added"])
+	require.NotEqual(t, last.Data["old_hash"], last.Data["new_hash"])
 }
