@@ -118,7 +118,7 @@ type BreakGlass struct {
 
 // ExtensionRule says how grants of a flow may be extended.
 type ExtensionRule struct {
-	Max        int      `json:"max" yaml:"max"`                       // extensions per grant; 0 means none
+	Max        int      `json:"max" yaml:"max"`                     // extensions per grant; 0 means none
 	MaxEach    Duration `json:"max_each,omitempty" yaml:"max_each"` // longest single extension; 0 means up to max_duration
 	Reapproval bool     `json:"reapproval,omitempty" yaml:"reapproval"`
 }

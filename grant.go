@@ -41,12 +41,12 @@ type Grant struct {
 	StartsAt         time.Time  `json:"starts_at"`
 	EndsAt           time.Time  `json:"ends_at"` // for a ready grant: the end of its activation window
 	// Duration is how long the access lasts once it starts.
-	Duration   Duration `json:"duration"`
-	BreakGlass bool     `json:"break_glass,omitempty"`
-	EndReason        string     `json:"end_reason,omitempty"` // expired | revoked
-	EndedAt          *time.Time `json:"ended_at,omitempty"`
-	RevokedBy        string     `json:"revoked_by,omitempty"`
-	Extensions       int        `json:"extensions"`
+	Duration   Duration   `json:"duration"`
+	BreakGlass bool       `json:"break_glass,omitempty"`
+	EndReason  string     `json:"end_reason,omitempty"` // expired | revoked
+	EndedAt    *time.Time `json:"ended_at,omitempty"`
+	RevokedBy  string     `json:"revoked_by,omitempty"`
+	Extensions int        `json:"extensions"`
 	// FailedOp is "activate" or "revoke" while the grant is failed.
 	FailedOp  string    `json:"failed_op,omitempty"`
 	LastError string    `json:"last_error,omitempty"`

@@ -38,11 +38,11 @@ type Request struct {
 	ExtendBy     Duration     `json:"extend_by,omitempty"`
 	State        RequestState `json:"state"`
 	Reviews      []Review     `json:"reviews"`
-	AutoApproved   bool          `json:"auto_approved"`
-	ReviewBy       time.Time     `json:"review_by"` // pending requests expire then
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
-	Version        int64         `json:"version"`
+	AutoApproved bool         `json:"auto_approved"`
+	ReviewBy     time.Time    `json:"review_by"` // pending requests expire then
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+	Version      int64        `json:"version"`
 }
 
 // ResourceRef names one Identity Center resource of a request.

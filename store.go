@@ -25,8 +25,9 @@ type Reader interface {
 	GrantGet(ctx context.Context, id string) (*Grant, error)
 	GrantList(ctx context.Context, p *GrantListParams) ([]*Grant, error)
 	// GrantListDue lists grants whose next timed step is due before p.Before:
-	// scheduled grants by StartsAt; activating, active and failed grants by
-	// EndsAt. Ordered by that time, earliest first.
+	// scheduled grants by StartsAt; ready grants by EndsAt (the end of their
+	// activation window); activating, active and failed grants by EndsAt.
+	// Ordered by that time, earliest first.
 	GrantListDue(ctx context.Context, p *GrantListDueParams) ([]*Grant, error)
 	EffectGet(ctx context.Context, key string) (*Effect, error)
 	EffectList(ctx context.Context, p *EffectListParams) ([]*Effect, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,7 +37,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver)
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
 		return fmt.Errorf("wait for the migration lock: %w", translate(err))
 	}
-	if err := migrateStint(ctx, conn); err != nil {
+	if err := migrateStint(ctx, conn, migrationFS); err != nil {
 		return err
 	}
 	migrator, err := rivermigrate.New(driver, nil)
@@ -59,10 +60,10 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at timestamptz NOT NULL DEFAULT now()
 )`
 
-// migrateStint applies stint's migrations the database lacks, each in its
-// own transaction.
-func migrateStint(ctx context.Context, conn *pgx.Conn) error {
-	return sqlstore.Migrate(ctx, dialect, querier[*pgx.Conn]{conn}, migrationFS, createMigrationsTable,
+// migrateStint applies the migrations in fsys (migrationFS but in tests)
+// that the database lacks, each in its own transaction.
+func migrateStint(ctx context.Context, conn *pgx.Conn, fsys fs.FS) error {
+	return sqlstore.Migrate(ctx, dialect, querier[*pgx.Conn]{conn}, fsys, createMigrationsTable,
 		func(ctx context.Context, m sqlstore.Migration) error {
 			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 				if _, err := tx.Exec(ctx, m.SQL); err != nil {

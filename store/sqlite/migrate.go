@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/riverqueue/river/rivermigrate"
@@ -32,7 +33,7 @@ func migrate(ctx context.Context, db *sql.DB, river *rivermigrate.Migrator[*sql.
 		return fmt.Errorf("begin migration: %w", translate(err))
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := migrateStint(ctx, tx); err != nil {
+	if err := migrateStint(ctx, tx, migrationFS); err != nil {
 		return err
 	}
 	//lint:ignore SA1019 MigrateTx is what serialises migrating processes; see above
@@ -52,9 +53,10 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at TEXT NOT NULL
 ) STRICT`
 
-// migrateStint applies stint's migrations that tx's database lacks.
-func migrateStint(ctx context.Context, tx *sql.Tx) error {
-	return sqlstore.Migrate(ctx, dialect, querier[*sql.Tx]{tx}, migrationFS, createMigrationsTable,
+// migrateStint applies the migrations in fsys (migrationFS but in tests)
+// that tx's database lacks.
+func migrateStint(ctx context.Context, tx *sql.Tx, fsys fs.FS) error {
+	return sqlstore.Migrate(ctx, dialect, querier[*sql.Tx]{tx}, fsys, createMigrationsTable,
 		func(ctx context.Context, m sqlstore.Migration) error {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err

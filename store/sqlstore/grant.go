@@ -9,15 +9,16 @@ import (
 
 // grantMutable are the columns an update rewrites.
 const grantMutable = `request_id, flow, user_id, user_email, resource_id, account_id, account_name,
-	permission_set, permission_set_arn, state, starts_at, ends_at, end_reason, ended_at, revoked_by,
-	extensions, failed_op, last_error, attempts, updated_at`
+	permission_set, permission_set_arn, state, starts_at, ends_at, duration_ns, break_glass, end_reason,
+	ended_at, revoked_by, extensions, failed_op, last_error, attempts, updated_at`
 
 const grantCols = grantMutable + ", id, created_at, version"
 
 func scanGrant(d *Dialect, s Row) (*stint.Grant, error) {
 	var g stint.Grant
 	err := s.Scan(&g.RequestID, &g.Flow, &g.UserID, &g.UserEmail, &g.ResourceID, &g.AccountID, &g.AccountName,
-		&g.PermissionSet, &g.PermissionSetARN, &g.State, d.ScanTime(&g.StartsAt), d.ScanTime(&g.EndsAt), &g.EndReason,
+		&g.PermissionSet, &g.PermissionSetARN, &g.State, d.ScanTime(&g.StartsAt), d.ScanTime(&g.EndsAt),
+		(*int64)(&g.Duration), &g.BreakGlass, &g.EndReason,
 		d.ScanNullTime(&g.EndedAt), &g.RevokedBy, &g.Extensions, &g.FailedOp, &g.LastError, &g.Attempts,
 		d.ScanTime(&g.UpdatedAt),
 		&g.ID, d.ScanTime(&g.CreatedAt), &g.Version)
@@ -30,7 +31,8 @@ func grantArgs(d *Dialect, g *stint.Grant) []any {
 	g.StartsAt, g.EndsAt, g.EndedAt = Norm(g.StartsAt), Norm(g.EndsAt), normPtr(g.EndedAt)
 	g.CreatedAt, g.UpdatedAt = Norm(g.CreatedAt), Norm(g.UpdatedAt)
 	return []any{g.RequestID, g.Flow, g.UserID, g.UserEmail, g.ResourceID, g.AccountID, g.AccountName,
-		g.PermissionSet, g.PermissionSetARN, string(g.State), d.Time(g.StartsAt), d.Time(g.EndsAt), g.EndReason,
+		g.PermissionSet, g.PermissionSetARN, string(g.State), d.Time(g.StartsAt), d.Time(g.EndsAt),
+		int64(g.Duration), g.BreakGlass, g.EndReason,
 		d.nullTime(g.EndedAt), g.RevokedBy, g.Extensions, g.FailedOp, g.LastError, g.Attempts, d.Time(g.UpdatedAt)}
 }
 
@@ -61,8 +63,10 @@ func (r Reader) GrantList(ctx context.Context, p *stint.GrantListParams) ([]*sti
 }
 
 // GrantListDue lists the grants whose next timed step is due before
-// p.Before, earliest first. The generated column due_at holds that time
-// (NULL for grants with no timed step) and is indexed.
+// p.Before, earliest first: scheduled grants by their start; ready (at the
+// end of their activation window), activating, active and failed grants by
+// their end. The generated column due_at holds that time (NULL for grants
+// with no timed step) and is indexed.
 func (r Reader) GrantListDue(ctx context.Context, p *stint.GrantListDueParams) ([]*stint.Grant, error) {
 	if p == nil {
 		p = &stint.GrantListDueParams{}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -32,21 +33,27 @@ func testGrantListDue(t *testing.T, s stint.Store, _ *config) {
 		dueGrant("active-later", stint.GrantActive, -5*time.Hour, time.Hour),
 		dueGrant("activating-due", stint.GrantActivating, -5*time.Hour, -30*time.Minute),
 		dueGrant("failed-due", stint.GrantFailed, -5*time.Hour, -3*time.Hour),
+		// Ready grants are due at the end of their activation window, whenever they start.
+		dueGrant("ready-due", stint.GrantReady, -4*time.Hour, -45*time.Minute),
+		dueGrant("ready-later", stint.GrantReady, -time.Hour, 75*time.Minute),
+		dueGrant("ready-starts-later", stint.GrantReady, 2*time.Hour, 3*time.Hour),
 		dueGrant("revoking-never", stint.GrantRevoking, -9*time.Hour, -8*time.Hour),
 		dueGrant("ended-never", stint.GrantEnded, -9*time.Hour, -8*time.Hour),
 	)
+	dueByBase := []string{"failed-due", "scheduled-due", "active-due", "ready-due", "activating-due"}
+	dueBy90m := append(slices.Clone(dueByBase), "scheduled-at-before", "active-later", "scheduled-later", "ready-later")
 	tests := []struct {
 		name   string
 		params *stint.GrantListDueParams
 		want   []string
 	}{
-		{"due before base, by due time; the boundary is not due", &stint.GrantListDueParams{Before: base},
-			[]string{"failed-due", "scheduled-due", "active-due", "activating-due"}},
+		{"due before base, by due time; the boundary is not due", &stint.GrantListDueParams{Before: base}, dueByBase},
 		{"max", &stint.GrantListDueParams{Before: base, Max: 2}, []string{"failed-due", "scheduled-due"}},
 		{"earlier cut-off", &stint.GrantListDueParams{Before: at(-150 * time.Minute)}, []string{"failed-due"}},
-		{"later cut-off", &stint.GrantListDueParams{Before: at(90 * time.Minute)},
-			[]string{"failed-due", "scheduled-due", "active-due", "activating-due", "scheduled-at-before",
-				"active-later", "scheduled-later"}},
+		{"later cut-off", &stint.GrantListDueParams{Before: at(90 * time.Minute)}, dueBy90m},
+		{"a ready grant is not due at its start", &stint.GrantListDueParams{Before: at(150 * time.Minute)}, dueBy90m},
+		{"but at its window's end", &stint.GrantListDueParams{Before: at(3*time.Hour + time.Microsecond)},
+			append(slices.Clone(dueBy90m), "ready-starts-later")},
 		{"nothing due", &stint.GrantListDueParams{Before: at(-24 * time.Hour)}, []string{}},
 	}
 	for _, tt := range tests {
@@ -59,13 +66,21 @@ func testGrantListDue(t *testing.T, s stint.Store, _ *config) {
 }
 
 func testGrantListDueAfterUpdate(t *testing.T, s stint.Store, _ *config) {
-	g := dueGrant("g-1", stint.GrantScheduled, -time.Hour, time.Hour)
+	g := dueGrant("g-1", stint.GrantReady, -time.Hour, time.Hour) // its window ends an hour from base
 	createGrants(t, s, g)
 	due := func() []string {
 		got, err := s.GrantListDue(t.Context(), &stint.GrantListDueParams{Before: base})
 		require.NoError(t, err)
 		return ids(got, grantID)
 	}
+	require.Empty(t, due())
+
+	g.EndsAt = at(-time.Minute)
+	inTx(t, s, func(ctx context.Context, tx stint.Tx) error { return tx.GrantUpdate(ctx, g) })
+	require.Equal(t, []string{"g-1"}, due())
+
+	g.State, g.EndsAt = stint.GrantScheduled, at(time.Hour) // due at its start, an hour before base
+	inTx(t, s, func(ctx context.Context, tx stint.Tx) error { return tx.GrantUpdate(ctx, g) })
 	require.Equal(t, []string{"g-1"}, due())
 
 	g.State = stint.GrantActive // now due at its end, an hour from base

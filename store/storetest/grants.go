@@ -30,6 +30,7 @@ func testGrantRoundTrip(t *testing.T, s stint.Store, _ *config) {
 	got.State, got.EndReason, got.EndedAt, got.RevokedBy = stint.GrantActive, "", nil, ""
 	got.EndsAt, got.Extensions, got.FailedOp, got.LastError = at(5*time.Hour), 3, "", ""
 	got.Attempts, got.UpdatedAt = 4, at(4*time.Hour)
+	got.Duration, got.BreakGlass = stint.Duration(4*time.Hour), false
 	inTx(t, s, func(ctx context.Context, tx stint.Tx) error { return tx.GrantUpdate(ctx, got) })
 	require.EqualValues(t, 2, got.Version)
 	again, err := s.GrantGet(t.Context(), "g-1")

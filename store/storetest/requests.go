@@ -38,6 +38,10 @@ func testRequestRoundTrip(t *testing.T, s stint.Store, _ *config) {
 	got.Reviews = append(got.Reviews, stint.Review{ReviewerID: "u-carol", ReviewerEmail: "carol@example.com",
 		Decision: "approve", At: at(2 * time.Minute)})
 	got.Resources = got.Resources[:1]
+	got.Ticket, got.Bundle, got.BreakGlass = "INC-99", "", false
+	got.Steps[0].Approvals = append(got.Steps[0].Approvals, "carol@example.com")
+	got.Steps[1].Approvals = []string{"dave@example.com"}
+	got.ExtendsGrant, got.ExtendBy = "", 0
 	inTx(t, s, func(ctx context.Context, tx stint.Tx) error { return tx.RequestUpdate(ctx, got) })
 	require.EqualValues(t, 2, got.Version)
 
@@ -54,8 +58,10 @@ func testRequestEmpty(t *testing.T, s stint.Store, _ *config) {
 	require.Equal(t, r, got)
 	require.Nil(t, got.StartsAt)
 	require.Nil(t, got.Reviews)
+	require.Nil(t, got.Steps)
 
-	r2 := &stint.Request{ID: "req-empty-slices", Resources: []stint.ResourceRef{}, Reviews: []stint.Review{}}
+	r2 := &stint.Request{ID: "req-empty-slices", Resources: []stint.ResourceRef{}, Reviews: []stint.Review{},
+		Steps: []stint.RequestStep{{Name: "no approvers yet"}}}
 	createRequests(t, s, r2)
 	got, err = s.RequestGet(t.Context(), "req-empty-slices")
 	require.NoError(t, err)
