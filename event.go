@@ -21,6 +21,8 @@ const (
 	EventRequestCancelled = "request.cancelled"
 	EventRequestExpired   = "request.expired"
 	EventGrantScheduled   = "grant.scheduled"
+	EventGrantReady       = "grant.ready"
+	EventBreakGlass       = "request.break_glass"
 	EventGrantActivating  = "grant.activating"
 	EventGrantActive      = "grant.active"
 	EventGrantExtended    = "grant.extended"

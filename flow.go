@@ -57,7 +57,7 @@ type Flow struct {
 	// parties).
 	MFA bool `json:"mfa,omitempty" yaml:"mfa"`
 	// Cedar is extra Cedar policy text for conditions YAML cannot say; its
-	// forbid policies restrict the flow, its permit policies are ignored.
+	// forbid policies restrict the flow; permit policies are rejected.
 	Cedar string `json:"cedar,omitempty" yaml:"cedar"`
 }
 
@@ -459,7 +459,9 @@ func (f *Flow) AllowsBreakGlass(u *User) bool {
 	if f.BreakGlass == nil {
 		return false
 	}
-	return len(f.BreakGlass.Groups) == 0 || slices.ContainsFunc(f.BreakGlass.Groups, u.InGroup)
+	return len(f.BreakGlass.Groups) == 0 || slices.ContainsFunc(f.BreakGlass.Groups, func(g string) bool {
+		return u.InGroup(strings.TrimPrefix(g, "group:"))
+	})
 }
 
 // Bundle finds a bundle by name.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/policy"
 )
 
 // Authenticate resolves a bearer token to a caller. It returns EUNAUTHORIZED
@@ -33,50 +34,40 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Caller, erro
 	if err != nil {
 		return nil, stint.Errorf(stint.EUNAUTHORIZED, "token user %s is not in the identity store", t.UserEmail)
 	}
-	return &Caller{User: u, Admin: s.IsAdmin(u.Email)}, nil
+	eng, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	return &Caller{User: eng.Expand(u), Admin: s.IsAdmin(u.Email)}, nil
 }
 
 // Resources lists what the caller may request.
 func (s *Service) Resources(ctx context.Context, c *Caller) ([]stint.Eligible, error) {
-	dir, err := s.Directory(ctx)
+	eng, dir, err := s.engineAndDirectory(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return stint.EligibleResources(s.flows(), dir, c.User), nil
+	return eng.Eligible(dir, c.User), nil
 }
 
-// Submit files a request. It returns ENOTFOUND for an unknown account or
-// permission set, EFORBIDDEN when no flow lets the caller request a resource,
-// and EINVALID for a bad duration, a missing reason or a past start.
+// Submit files a request for resources or a bundle. The policy engine picks
+// the flow and the approval plan. It returns ENOTFOUND for an unknown
+// account, permission set or bundle, EFORBIDDEN when no flow lets the caller
+// request a resource (or use break-glass), and EINVALID for a bad duration,
+// a missing reason or ticket, or a past start.
 func (s *Service) Submit(ctx context.Context, c *Caller, in SubmitInput) (*stint.Request, error) {
-	dir, err := s.Directory(ctx)
+	eng, dir, err := s.engineAndDirectory(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Resources) == 0 {
-		return nil, stint.Errorf(stint.EINVALID, "name at least one resource (account and permission set)")
+	var d *policy.Decision
+	if in.Bundle != "" {
+		d, err = s.decideBundle(ctx, eng, dir, c, in)
+	} else {
+		d, err = s.decideResources(ctx, eng, dir, c, in)
 	}
-	if len(in.Resources) > 100 {
-		return nil, stint.Errorf(stint.EINVALID, "a request may name at most 100 resources")
-	}
-	flows := s.flows()
-	var flow *stint.Flow
-	refs := make([]stint.ResourceRef, 0, len(in.Resources))
-	seen := map[string]bool{}
-	for _, ri := range in.Resources {
-		ref, f, err := resolveResource(dir, flows, c.User, ri)
-		if err != nil {
-			return nil, err
-		}
-		if flow != nil && f.Name != flow.Name {
-			return nil, stint.Errorf(stint.EINVALID, "%s comes through flow %q but %s through %q; request them separately",
-				refs[0].ID, flow.Name, ref.ID, f.Name)
-		}
-		flow = f
-		if !seen[ref.ID] {
-			seen[ref.ID] = true
-			refs = append(refs, ref)
-		}
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	if in.StartsAt != nil {
@@ -84,55 +75,142 @@ func (s *Service) Submit(ctx context.Context, c *Caller, in SubmitInput) (*stint
 		in.StartsAt = &t
 	}
 	r, err := stint.SubmitRequest(stint.Submission{
-		Requester: c.User, Flow: flow, Resources: refs, Reason: in.Reason,
-		Duration: in.Duration, StartsAt: in.StartsAt,
+		Requester: c.User, Flow: d.Flow, Resources: d.Resources, Reason: in.Reason,
+		Duration: in.Duration, StartsAt: in.StartsAt, Ticket: in.Ticket, Bundle: in.Bundle,
+		BreakGlass: in.BreakGlass, AutoApprove: d.AutoApprove, Steps: d.Steps,
 	}, s.newID(), now)
 	if err != nil {
 		return nil, err
 	}
-	err = s.Store.Tx(ctx, func(tx stint.Tx) error {
-		if err := tx.RequestCreate(ctx, r); err != nil {
-			return err
-		}
-		data := map[string]any{"flow": r.Flow, "resources": resourceIDs(r), "duration": r.Duration.String(), "reason": r.Reason}
-		if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventRequestCreated, r.ID, data)); err != nil {
-			return err
-		}
-		if r.State == stint.RequestApproved {
-			if err := tx.EventAppend(ctx, s.event("system", stint.EventRequestApproved, r.ID, map[string]any{"auto_approved": true, "flow": r.Flow})); err != nil {
-				return err
-			}
-			return s.createGrants(ctx, tx, r, now)
-		}
-		return tx.Enqueue(ctx, stint.Job{Args: stint.ExpireRequestArgs{RequestID: r.ID}, RunAt: r.ReviewBy})
-	})
-	if err != nil {
+	if err := s.Store.Tx(ctx, func(tx stint.Tx) error { return s.recordSubmission(ctx, tx, c, r, now) }); err != nil {
 		return nil, err
+	}
+	if r.BreakGlass {
+		s.log().Warn("BREAK-GLASS access granted without approval", "request", r.ID, "user", r.RequesterEmail,
+			"flow", r.Flow, "resources", resourceIDs(r), "reason", r.Reason)
 	}
 	s.kick()
 	return r, nil
 }
 
-func resolveResource(dir *stint.Directory, flows []stint.Flow, u *stint.User, ri ResourceInput) (stint.ResourceRef, *stint.Flow, error) {
+func (s *Service) recordSubmission(ctx context.Context, tx stint.Tx, c *Caller, r *stint.Request, now time.Time) error {
+	if err := tx.RequestCreate(ctx, r); err != nil {
+		return err
+	}
+	data := map[string]any{"flow": r.Flow, "resources": resourceIDs(r), "duration": r.Duration.String(), "reason": r.Reason}
+	for k, v := range map[string]string{"ticket": r.Ticket, "bundle": r.Bundle} {
+		if v != "" {
+			data[k] = v
+		}
+	}
+	if r.BreakGlass {
+		data["break_glass"] = true
+	}
+	if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventRequestCreated, r.ID, data)); err != nil {
+		return err
+	}
+	if r.BreakGlass {
+		if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventBreakGlass, r.ID, map[string]any{
+			"flow": r.Flow, "resources": resourceIDs(r), "reason": r.Reason, "duration": r.Duration.String(),
+			"note": "BREAK-GLASS: access granted without approval; review this use"})); err != nil {
+			return err
+		}
+	}
+	if r.State != stint.RequestApproved {
+		return tx.Enqueue(ctx, stint.Job{Args: stint.ExpireRequestArgs{RequestID: r.ID}, RunAt: r.ReviewBy})
+	}
+	how := map[string]any{"auto_approved": r.AutoApproved, "flow": r.Flow}
+	if r.BreakGlass {
+		how["break_glass"] = true
+	}
+	if err := tx.EventAppend(ctx, s.event("system", stint.EventRequestApproved, r.ID, how)); err != nil {
+		return err
+	}
+	return s.createGrants(ctx, tx, r, now)
+}
+
+// decideResources decides each named resource; they must all come through
+// one flow.
+func (s *Service) decideResources(ctx context.Context, eng *policy.Engine, dir *stint.Directory, c *Caller, in SubmitInput) (*policy.Decision, error) {
+	if len(in.Resources) == 0 {
+		return nil, stint.Errorf(stint.EINVALID, "name at least one resource (account and permission set), or a bundle")
+	}
+	if len(in.Resources) > 100 {
+		return nil, stint.Errorf(stint.EINVALID, "a request may name at most 100 resources")
+	}
+	var out *policy.Decision
+	seen := map[string]bool{}
+	for _, ri := range in.Resources {
+		a, ps, err := resolveResource(dir, ri)
+		if err != nil {
+			return nil, err
+		}
+		q := policy.RequestInput{User: c.User, Account: a, PermissionSet: ps.Name, Duration: in.Duration, BreakGlass: in.BreakGlass}
+		d, err := eng.DecideRequest(ctx, q)
+		if err != nil {
+			return nil, durationProblem(ctx, eng, q, err)
+		}
+		ref := stint.ResourceRef{ID: stint.ResourceID(a.ID, ps.Name), AccountID: a.ID, AccountName: a.Name, PermissionSet: ps.Name, PermissionSetARN: ps.ARN}
+		if out == nil {
+			out = &policy.Decision{Flow: d.Flow, AutoApprove: d.AutoApprove}
+		} else if d.Flow.Name != out.Flow.Name {
+			return nil, stint.Errorf(stint.EINVALID, "%s comes through flow %q but %s through %q; request them separately",
+				out.Resources[0].ID, out.Flow.Name, ref.ID, d.Flow.Name)
+		}
+		out.AutoApprove = out.AutoApprove && d.AutoApprove
+		if !seen[ref.ID] {
+			seen[ref.ID] = true
+			out.Resources = append(out.Resources, ref)
+		}
+	}
+	return out, nil
+}
+
+// decideBundle decides a bundle, named "NAME" or "FLOW/NAME".
+func (s *Service) decideBundle(ctx context.Context, eng *policy.Engine, dir *stint.Directory, c *Caller, in SubmitInput) (*policy.Decision, error) {
+	if len(in.Resources) > 0 {
+		return nil, stint.Errorf(stint.EINVALID, "request a bundle or resources, not both")
+	}
+	flowName, bundle, ok := strings.Cut(in.Bundle, "/")
+	if !ok {
+		flowName, bundle = "", in.Bundle
+	}
+	var found []string
+	for _, f := range eng.Flows() {
+		if _, has := f.Bundle(bundle); has && (flowName == "" || strings.EqualFold(f.Name, flowName)) && f.AllowsRequester(c.User) {
+			found = append(found, f.Name)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, stint.Errorf(stint.ENOTFOUND, "no bundle %q that you may request; run `stint resources` to see yours", in.Bundle)
+	case 1:
+	default:
+		return nil, stint.Errorf(stint.EINVALID, "bundle %q is in flows %s; name it as FLOW/%s", bundle, strings.Join(found, ", "), bundle)
+	}
+	d, err := eng.DecideBundle(ctx, dir, policy.BundleInput{User: c.User, Flow: found[0], Bundle: bundle, Duration: in.Duration, BreakGlass: in.BreakGlass})
+	if err != nil {
+		return nil, err
+	}
+	if len(d.Resources) > 100 {
+		return nil, stint.Errorf(stint.EINVALID, "bundle %q expands to %d resources; a request may hold at most 100", bundle, len(d.Resources))
+	}
+	return d, nil
+}
+
+func resolveResource(dir *stint.Directory, ri ResourceInput) (*stint.Account, *stint.PermissionSet, error) {
 	if strings.TrimSpace(ri.Account) == "" || strings.TrimSpace(ri.PermissionSet) == "" {
-		return stint.ResourceRef{}, nil, stint.Errorf(stint.EINVALID, "each resource needs an account (ID or name) and a permission set")
+		return nil, nil, stint.Errorf(stint.EINVALID, "each resource needs an account (ID or name) and a permission set")
 	}
 	a, err := dir.Account(ri.Account)
 	if err != nil {
-		return stint.ResourceRef{}, nil, err
+		return nil, nil, err
 	}
 	ps, err := dir.PermissionSet(ri.PermissionSet)
 	if err != nil {
-		return stint.ResourceRef{}, nil, err
+		return nil, nil, err
 	}
-	f, err := stint.FindFlow(flows, u, a, ps.Name)
-	if err != nil {
-		return stint.ResourceRef{}, nil, err
-	}
-	return stint.ResourceRef{
-		ID: stint.ResourceID(a.ID, ps.Name), AccountID: a.ID, AccountName: a.Name,
-		PermissionSet: ps.Name, PermissionSetARN: ps.ARN,
-	}, f, nil
+	return a, ps, nil
 }
 
 func resourceIDs(r *stint.Request) []string {
@@ -159,17 +237,25 @@ func (s *Service) createGrants(ctx context.Context, tx stint.Tx, r *stint.Reques
 			return err
 		}
 		typ := stint.EventGrantActivating
-		if g.State == stint.GrantScheduled {
+		switch g.State {
+		case stint.GrantScheduled:
 			typ = stint.EventGrantScheduled
+		case stint.GrantReady:
+			typ = stint.EventGrantReady
 		}
 		data := map[string]any{"request_id": r.ID, "user": g.UserEmail, "resource": g.ResourceID,
 			"starts_at": g.StartsAt, "ends_at": g.EndsAt}
+		if g.BreakGlass {
+			data["break_glass"] = true
+		}
 		if err := tx.EventAppend(ctx, s.event("system", typ, g.ID, data)); err != nil {
 			return err
 		}
-		err := tx.Enqueue(ctx,
-			jobAt(stint.ActivateGrantArgs{GrantID: g.ID}, g.StartsAt, now),
-			jobAt(stint.ExpireGrantArgs{GrantID: g.ID}, g.EndsAt, now))
+		jobs := []stint.Job{jobAt(stint.ExpireGrantArgs{GrantID: g.ID}, g.EndsAt, now)}
+		if g.State != stint.GrantReady { // ready grants start when their user activates them
+			jobs = append(jobs, jobAt(stint.ActivateGrantArgs{GrantID: g.ID}, g.StartsAt, now))
+		}
+		err := tx.Enqueue(ctx, jobs...)
 		if err != nil {
 			return err
 		}
@@ -232,7 +318,17 @@ func (s *Service) Request(ctx context.Context, c *Caller, id string) (*stint.Req
 // Approve approves a pending request. It returns EFORBIDDEN for the requester
 // or a non-approver and ECONFLICT when the request is no longer pending.
 func (s *Service) Approve(ctx context.Context, c *Caller, id, comment string) (*stint.Request, error) {
+	eng, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
 	return s.review(ctx, c, id, func(r *stint.Request, f *stint.Flow, now time.Time) (*stint.Request, error) {
+		if r.State == stint.RequestPending && r.CurrentStep() >= 0 && !strings.EqualFold(r.RequesterEmail, c.User.Email) {
+			err := eng.Authorize(ctx, policy.ActionInput{Action: policy.ActionApprove, User: c.User, Flow: r.Flow, Request: r})
+			if err != nil {
+				return nil, err
+			}
+		}
 		return stint.ApproveRequest(r, f, c.User, comment, now)
 	})
 }
@@ -267,11 +363,16 @@ func (s *Service) review(ctx context.Context, c *Caller, id string,
 			return err
 		}
 		rv := next.Reviews[len(next.Reviews)-1]
-		typ := stint.EventRequestApproved
-		if next.State == stint.RequestDenied {
+		typ, data := stint.EventRequestApproved, map[string]any{"comment": rv.Comment, "flow": r.Flow}
+		switch {
+		case next.State == stint.RequestDenied:
 			typ = stint.EventRequestDenied
+		case next.State == stint.RequestPending:
+			typ = stint.EventRequestReviewed
+			st := next.Steps[next.CurrentStep()]
+			data["next_step"], data["approvals"], data["quorum"] = st.Name, len(st.Approvals), st.Quorum
 		}
-		if err := tx.EventAppend(ctx, s.event(c.User.Email, typ, r.ID, map[string]any{"comment": rv.Comment, "flow": r.Flow})); err != nil {
+		if err := tx.EventAppend(ctx, s.event(c.User.Email, typ, r.ID, data)); err != nil {
 			return err
 		}
 		if next.State == stint.RequestApproved {
@@ -316,7 +417,7 @@ func (s *Service) Grants(ctx context.Context, c *Caller, in GrantsInput) ([]*sti
 		p.UserID = c.User.ID
 	}
 	if !in.All {
-		p.States = []stint.GrantState{stint.GrantScheduled, stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed}
+		p.States = []stint.GrantState{stint.GrantReady, stint.GrantScheduled, stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed}
 	}
 	return s.Store.GrantList(ctx, p)
 }
@@ -383,6 +484,9 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 		if next, err = stint.ExtendGrant(g, f, d, s.now()); err != nil {
 			return err
 		}
+		if err := s.authorizeExtend(ctx, c, g, d); err != nil {
+			return err
+		}
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
@@ -421,4 +525,28 @@ func jobAt(args stint.JobArgs, t, now time.Time) stint.Job {
 		return stint.Job{Args: args}
 	}
 	return stint.Job{Args: args, RunAt: t}
+}
+
+func (s *Service) authorizeExtend(ctx context.Context, c *Caller, g *stint.Grant, d time.Duration) error {
+	eng, err := s.engine()
+	if err != nil {
+		return err
+	}
+	return eng.Authorize(ctx, policy.ActionInput{Action: policy.ActionExtend, User: c.User, Flow: g.Flow, Grant: g, Extension: d})
+}
+
+// durationProblem turns a denial that only the duration caused into
+// EINVALID: the resource may be requested, for less time.
+func durationProblem(ctx context.Context, eng *policy.Engine, q policy.RequestInput, err error) error {
+	if !stint.IsCode(err, stint.EFORBIDDEN) {
+		return err
+	}
+	if q.Duration == 0 {
+		return stint.Errorf(stint.EFORBIDDEN, "%s; run `stint resources` to see what you may request", stint.ErrorMessage(err))
+	}
+	q.Duration = 0
+	if _, again := eng.DecideRequest(ctx, q); again == nil {
+		return stint.Errorf(stint.EINVALID, "%s", stint.ErrorMessage(err))
+	}
+	return stint.Errorf(stint.EFORBIDDEN, "%s; run `stint resources` to see what you may request", stint.ErrorMessage(err))
 }

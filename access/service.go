@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/policy"
 )
 
 // Defaults of Service fields.
@@ -29,6 +30,9 @@ type Service struct {
 	Provider stint.Provider
 	// Flows returns the current flows (the config may be reloaded).
 	Flows func() []stint.Flow
+	// Policy returns the policy engine compiled from the current flows and
+	// groups. Default: the flows compiled once, without config groups.
+	Policy func() *policy.Engine
 	// Admins returns the emails of stint administrators.
 	Admins func() []string
 	// Now defaults to time.Now.
@@ -51,6 +55,7 @@ type Service struct {
 	Kick func()
 
 	inflight inflightSet
+	engines  engineCache
 	dirMu    sync.Mutex
 	dir      *stint.Directory
 	dirAt    time.Time
@@ -67,9 +72,23 @@ type Caller struct {
 type SubmitInput struct {
 	// Resources to request; Account is an ID or name, PermissionSet a name.
 	Resources []ResourceInput `json:"resources"`
-	Duration  time.Duration   `json:"-"`
-	Reason    string          `json:"reason"`
-	StartsAt  *time.Time      `json:"starts_at,omitempty"`
+	// Bundle names a flow bundle to request instead of (or besides) Resources.
+	Bundle   string        `json:"bundle,omitempty"`
+	Duration time.Duration `json:"-"`
+	Reason   string        `json:"reason"`
+	Ticket   string        `json:"ticket,omitempty"`
+	// BreakGlass asks for emergency access without approval, where a flow
+	// allows it.
+	BreakGlass bool       `json:"break_glass,omitempty"`
+	StartsAt   *time.Time `json:"starts_at,omitempty"`
+}
+
+// CanInput asks whether a user may request a resource.
+type CanInput struct {
+	User          string        // email; "" means the caller
+	Account       string        // ID or name
+	PermissionSet string        // name
+	Duration      time.Duration // 0 means the flow's default
 }
 
 // ResourceInput names one resource of a request.

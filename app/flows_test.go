@@ -39,7 +39,7 @@ func TestTwoStepQuorumFlow(t *testing.T) {
 	alice := e.client(t, m, "alice@example.com") // Payments: not an approver
 
 	_, err = alice.Approve(ctx, r.ID, "")
-	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err))
+	require.Equal(t, stint.ENOTFOUND, stint.ErrorCode(err), "not an approver: the request is not even visible")
 	_, err = bob.Approve(ctx, r.ID, "")
 	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err), "never the requester")
 	_, err = grace.Approve(ctx, r.ID, "")

@@ -24,6 +24,7 @@ import (
 	"github.com/stint-dev/stint/access"
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/jobs"
+	"github.com/stint-dev/stint/policy"
 	"github.com/stint-dev/stint/provider/identitycenter"
 	"github.com/stint-dev/stint/web"
 )
@@ -54,6 +55,7 @@ type Main struct {
 	Registry *prometheus.Registry
 
 	cfg     atomic.Pointer[config.Config]
+	engine  atomic.Pointer[policy.Engine]
 	watcher *config.Watcher
 	river   runner
 	server  *http.Server
@@ -82,7 +84,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	m.cfg.Store(cfg)
+	if err := m.applyConfig(cfg); err != nil {
+		return err
+	}
 	if m.Logger == nil {
 		m.Logger = NewLogger(cfg.LogLevel)
 	}
@@ -102,6 +106,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Service = &access.Service{
 		Store: store, Provider: m.Provider, Logger: m.Logger,
 		Flows:  func() []stint.Flow { return m.cfg.Load().Flows },
+		Policy: m.engine.Load,
 		Admins: func() []string { return m.cfg.Load().Admins },
 	}
 	if m.ServiceHook != nil {
@@ -138,8 +143,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-// applyConfig makes cfg the running config.
+// applyConfig compiles cfg's flows and makes it the running config; a config
+// whose flows do not compile is rejected and nothing changes.
 func (m *Main) applyConfig(cfg *config.Config) error {
+	eng, err := policy.New(policy.Config{Flows: cfg.Flows, Groups: cfg.Groups})
+	if err != nil {
+		return err
+	}
+	m.engine.Store(eng)
 	m.cfg.Store(cfg)
 	return nil
 }

@@ -7,7 +7,9 @@
 //     issued at AWS's real limit (20 calls/s) against the 50 s floor;
 //   - request submission throughput over HTTP with policy checks and events;
 //   - the Identity Center call rate achieved under the limiter while granting
-//     500 assignments, against the 20/s limit.
+//     500 assignments, against the 20/s limit;
+//   - policy decisions (p50/p99, decisions/s on one core) and who-can over
+//     500 flows and 10,000 users (alone, without moto: -policy-only).
 //
 // Run it with `make bench`; PostgreSQL figures need STINT_BENCH_POSTGRES (a
 // DSN of a server where it may create databases; scripts/bench.sh starts one).
@@ -27,7 +29,12 @@ func main() {
 	grants := flag.Int("expiry-grants", 1000, "grants ending in the same second")
 	submits := flag.Int("submits", 3000, "requests submitted over HTTP")
 	assign := flag.Int("assignments", 500, "assignments granted for the call-rate figure")
+	policyOnly := flag.Bool("policy-only", false, "measure only the policy engine (needs no moto_server)")
 	flag.Parse()
+	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
+	if *policyOnly {
+		return
+	}
 	ctx := context.Background()
 	b, err := newBench(ctx)
 	if err != nil {

@@ -29,7 +29,7 @@ grant IDs.`,
 	limit, limitCheck := addLimit(cmd, "at most this many, the newest (default: the server's, 1000)")
 	return listCmd(a, cmd, listing[*stint.Event]{
 		checks: []check{func() error { return checkSince(*since) }, limitCheck},
-		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Event, error) {
+		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]*stint.Event, error) {
 			return c.Events(ctx, client.EventsParams{Since: *since, Subject: *subject, Limit: *limit})
 		},
 		empty:  hint("no events"),

@@ -83,6 +83,9 @@ var (
 		"groups": []string{"Engineers", "On-Call"}, "admin": false}
 )
 
+// answerFunc answers a route of the fake from the call it received.
+type answerFunc func(c call) any
+
 // call is one request the fake server received.
 type call struct {
 	Method, Path, Query, Auth string
@@ -102,14 +105,38 @@ type fake struct {
 func newFake(t *testing.T) *fake {
 	f := &fake{}
 	routes := map[string]any{
-		"GET /api/v1/me":                            fxProfile,
-		"GET /api/v1/resources":                     fxEligible,
-		"POST /api/v1/requests":                     fxPending,
-		"GET /api/v1/requests":                      []*stint.Request{fxPending, fxApproved},
-		"POST /api/v1/requests/{id}/approve":        fxApproved,
-		"POST /api/v1/requests/{id}/deny":           fxPending,
-		"POST /api/v1/requests/{id}/cancel":         fxPending,
-		"GET /api/v1/grants":                        []*stint.Grant{fxActive, fxScheduled, fxEnded},
+		"GET /api/v1/me":        fxProfile,
+		"GET /api/v1/resources": fxEligible,
+		"POST /api/v1/requests": answerFunc(func(c call) any {
+			switch {
+			case c.Body["break_glass"] == true:
+				return fxBreakGlass
+			case c.Body["bundle"] != nil:
+				return fxBundle
+			case c.Body["ticket"] != nil:
+				return fxTicketed
+			}
+			return fxPending
+		}),
+		"GET /api/v1/requests":               []*stint.Request{fxPending, fxApproved},
+		"POST /api/v1/requests/{id}/approve": fxApproved,
+		"POST /api/v1/requests/{id}/deny":    fxPending,
+		"POST /api/v1/requests/{id}/cancel":  fxPending,
+		"GET /api/v1/grants": answerFunc(func(c call) any {
+			if c.Query == "all=true" {
+				return []*stint.Grant{fxActive, fxScheduled, fxEnded}
+			}
+			return []*stint.Grant{fxActive, fxReady, fxScheduled}
+		}),
+		"POST /api/v1/grants/{id}/activate": fxActivated,
+		"GET /api/v1/flows":                 fxFlows,
+		"GET /api/v1/who-can":               fxWhoCan,
+		"POST /api/v1/can": answerFunc(func(c call) any {
+			if c.Body["user"] == "dave@example.com" {
+				return fxDenied
+			}
+			return fxAllowed
+		}),
 		"POST /api/v1/grants/{id}/revoke":           fxEnded,
 		"POST /api/v1/grants/{id}/extend":           fxActive,
 		"GET /api/v1/events":                        fxEvents,
@@ -136,6 +163,10 @@ func newFake(t *testing.T) *fake {
 			}
 			if r.Method == http.MethodPost && r.URL.Path == "/api/v1/requests" {
 				w.WriteHeader(http.StatusCreated)
+			}
+			if fn, ok := answer.(answerFunc); ok {
+				_ = json.NewEncoder(w).Encode(fn(c))
+				return
 			}
 			_ = json.NewEncoder(w).Encode(answer)
 		})
@@ -268,6 +299,15 @@ func TestJSONOutput(t *testing.T) {
 		{name: "extend", args: []string{"extend", "G", "--for", "30m", "-o", "json"}, wantKeys: []string{"id", "state", "ends_at", "extensions"}},
 		{name: "audit", args: []string{"audit", "-o", "json"}, wantList: true, wantKeys: []string{"id", "time", "actor", "type", "subject"}},
 		{name: "whoami", args: []string{"whoami", "-o", "json"}, wantKeys: []string{"user", "email", "groups", "admin"}},
+		{name: "request break-glass", args: []string{"request", "a", "b", "--reason", "x", "--break-glass", "-o", "json"},
+			wantKeys: []string{"id", "state", "break_glass", "ticket", "steps"}},
+		{name: "activate", args: []string{"activate", "G", "-o", "json"}, wantKeys: []string{"id", "state", "duration", "break_glass"}},
+		{name: "can", args: []string{"can", "me", "request", "a", "b", "-o", "json"},
+			wantKeys: []string{"allowed", "user", "resource", "flow", "auto_approve", "break_glass", "max_duration", "steps"}},
+		{name: "who-can", args: []string{"who-can", "a", "b", "-o", "json"}, wantList: true,
+			wantKeys: []string{"user", "flow", "auto_approve", "break_glass", "max_duration"}},
+		{name: "flows", args: []string{"flows", "-o", "json"}, wantList: true,
+			wantKeys: []string{"name", "requesters", "resources", "max_duration", "auto_approve"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,11 +344,11 @@ func TestEmptyListsAreJSONArrays(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	env := map[string]string{"STINT_SERVER": srv.URL, "STINT_TOKEN": "t"}
-	for _, cmd := range []string{"resources", "requests", "grants", "audit"} {
-		res := runCLI(t, cli.Options{}, env, cmd, "-o", "json")
+	for _, cmd := range [][]string{{"resources"}, {"requests"}, {"grants"}, {"audit"}, {"flows"}, {"who-can", "a", "b"}} {
+		res := runCLI(t, cli.Options{}, env, append(cmd, "-o", "json")...)
 		require.Equal(t, 0, res.code, res.stderr)
 		require.Equal(t, "[]\n", res.stdout, cmd)
-		res = runCLI(t, cli.Options{}, env, cmd)
+		res = runCLI(t, cli.Options{}, env, cmd...)
 		require.Equal(t, 0, res.code, res.stderr)
 		require.Empty(t, res.stdout, cmd)
 		require.NotEmpty(t, res.stderr, "%s says the list is empty", cmd)
@@ -370,6 +410,15 @@ func TestUsageErrors(t *testing.T) {
 		{name: "bad since", args: []string{"audit", "--since", "last week"}, wantExit: 2, wantErr: "--since"},
 		{name: "bad limit", args: []string{"audit", "--limit", "-1"}, wantExit: 2, wantErr: "--limit"},
 		{name: "bad server", args: []string{"grants", "--server", "localhost:8080"}, wantExit: 2, wantErr: "not an http:// or https:// URL"},
+		{name: "bundle and a resource", args: []string{"request", "a", "b", "--bundle", "payments-ro"}, wantExit: 2, wantErr: "--bundle names its own resources"},
+		{name: "break-glass without reason", args: []string{"request", "a", "b", "--break-glass"}, wantExit: 2, wantErr: "--break-glass needs a reason"},
+		{name: "activate without ID", args: []string{"activate"}, wantExit: 2, wantErr: "stint activate takes 1 argument(s), got 0"},
+		{name: "can without request", args: []string{"can", "alice@example.com", "approve", "a", "b"}, wantExit: 2, wantErr: "asks about requests only"},
+		{name: "can with too few arguments", args: []string{"can", "alice@example.com", "request", "a"}, wantExit: 2, wantErr: "takes 4 argument(s), got 3"},
+		{name: "can with a bad duration", args: []string{"can", "me", "request", "a", "b", "--for", "soon"}, wantExit: 2, wantErr: "--for:"},
+		{name: "who-can with one argument", args: []string{"who-can", "a"}, wantExit: 2, wantErr: "takes 2 argument(s), got 1"},
+		{name: "flows test without a file", args: []string{"flows", "test"}, wantExit: 2, wantErr: "takes 1 argument(s), got 0"},
+		{name: "flows typo", args: []string{"flows", "tset"}, wantExit: 2, wantErr: "did you mean test?"},
 		{name: "no token", args: []string{"grants"}, env: map[string]string{"STINT_SERVER": f.srv.URL}, wantExit: 3, wantErr: "no API token; set --token or STINT_TOKEN"},
 	}
 	for _, tt := range tests {

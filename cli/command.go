@@ -40,7 +40,8 @@ func (a *app) call(out *output, checks []check, fn func(cmd *cobra.Command, c *c
 // the list is empty, as a hint on stderr.
 type listing[T any] struct {
 	checks []check
-	fetch  func(ctx context.Context, c *client.Client) ([]T, error)
+	// fetch gets the list; args are the command's arguments.
+	fetch  func(ctx context.Context, c *client.Client, args []string) ([]T, error)
 	empty  func() string // the hint for an empty list
 	header []string
 	row    func(item T, now time.Time) []string
@@ -49,8 +50,8 @@ type listing[T any] struct {
 // listCmd adds -o to cmd and makes it run l.
 func listCmd[T any](a *app, cmd *cobra.Command, l listing[T]) *cobra.Command {
 	out := addOutput(cmd)
-	cmd.RunE = a.call(out, l.checks, func(cmd *cobra.Command, c *client.Client, _ []string) error {
-		items, err := l.fetch(cmd.Context(), c)
+	cmd.RunE = a.call(out, l.checks, func(cmd *cobra.Command, c *client.Client, args []string) error {
+		items, err := l.fetch(cmd.Context(), c, args)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,7 @@ func (a *app) grantsCmd() *cobra.Command {
 	limit, limitCheck := addLimit(cmd, "at most this many (default: the server's, 100)")
 	return listCmd(a, cmd, listing[*stint.Grant]{
 		checks: []check{limitCheck},
-		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Grant, error) {
+		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]*stint.Grant, error) {
 			return c.Grants(ctx, client.GrantsParams{All: *all, Limit: *limit})
 		},
 		empty: func() string {
@@ -34,7 +35,7 @@ func (a *app) grantsCmd() *cobra.Command {
 		},
 		header: []string{"ID", "USER", "ACCOUNT", "PERMISSION SET", "STATE", "STARTS", "ENDS"},
 		row: func(g *stint.Grant, now time.Time) []string {
-			return []string{g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.PermissionSet, string(g.State),
+			return []string{g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.PermissionSet, grantState(g),
 				grantStarts(g, now), grantEnds(g, now)}
 		},
 	})
@@ -76,19 +77,51 @@ func (a *app) extendCmd() *cobra.Command {
 	})
 }
 
+func (a *app) activateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "activate ID",
+		Short: "Switch on a ready grant (flows with an activation window)",
+		Long: `Switch on one of your ready grants. Flows with an activation window leave
+approved access ready until you activate it; it then lasts its duration.
+A ready grant not activated by its "activate by" time ends unused.`,
+		Example: "  stint activate 01JB3Q6P4Z0000000000000000",
+	}
+	a.grantAction(cmd, nil, func(ctx context.Context, c *client.Client, id string) (*stint.Grant, error) {
+		return c.Activate(ctx, id)
+	})
+	cmd.ValidArgsFunction = a.completeReadyGrants()
+	return cmd
+}
+
+// grantState is the grant's state, flagged loudly for break-glass.
+func grantState(g *stint.Grant) string {
+	if g.BreakGlass {
+		return string(g.State) + " BREAK-GLASS"
+	}
+	return string(g.State)
+}
+
 func grantDetails(w io.Writer, g *stint.Grant, now time.Time) error {
 	d := newDetails(w)
 	d.add("ID", g.ID)
-	state := string(g.State)
+	state := grantState(g)
 	if g.EndReason != "" {
 		state += " (" + g.EndReason + ")"
 	}
 	d.add("State", state)
+	if g.BreakGlass {
+		d.add("BREAK-GLASS", "emergency access without approval; flagged in the audit trail")
+	}
 	d.add("User", g.UserEmail)
 	d.add("Account", accountWithID(g.AccountName, g.AccountID))
 	d.add("Permission set", g.PermissionSet)
-	d.add("Starts", stamp(g.StartsAt, now))
-	d.add("Ends", stamp(g.EndsAt, now))
+	if g.State == stint.GrantReady {
+		d.add("Activate by", stamp(g.EndsAt, now)+"; run `stint activate "+g.ID+"`")
+		d.add("Lasts", g.Duration.String()+" once activated")
+	} else {
+		d.add("Starts", stamp(g.StartsAt, now))
+		d.add("Ends", stamp(g.EndsAt, now))
+	}
 	if g.EndedAt != nil {
 		d.add("Ended", stamp(*g.EndedAt, now))
 	}
@@ -104,6 +137,18 @@ func grantDetails(w io.Writer, g *stint.Grant, now time.Time) error {
 	d.add("Request", g.RequestID)
 	d.add("Flow", g.Flow)
 	return d.flush()
+}
+
+// completeReadyGrants completes grant IDs with the caller's ready grants.
+func (a *app) completeReadyGrants() cobra.CompletionFunc {
+	ready := func(ctx context.Context, c *client.Client) ([]*stint.Grant, error) {
+		live, err := c.Grants(ctx, client.GrantsParams{})
+		return slices.DeleteFunc(live, func(g *stint.Grant) bool { return g.State != stint.GrantReady }), err
+	}
+	return completeIDs(a, ready, func(g *stint.Grant) cobra.Completion {
+		return cobra.CompletionWithDesc(g.ID, fmt.Sprintf("%s/%s activate by %s",
+			accountLabel(g.AccountName, g.AccountID), g.PermissionSet, g.EndsAt.UTC().Format(time.RFC3339)))
+	})
 }
 
 // completeLiveGrants completes grant IDs with the caller's live grants.

@@ -153,8 +153,12 @@ func stamp(t, now time.Time) string {
 	return t.UTC().Format(time.RFC3339) + " (" + relative(t, now) + ")"
 }
 
-// grantEnds says when a grant ends or ended: "in 59m", "ended 2m ago".
+// grantEnds says when a grant ends or ended: "in 59m", "ended 2m ago"; for
+// a ready grant, when its activation window closes.
 func grantEnds(g *stint.Grant, now time.Time) string {
+	if g.State == stint.GrantReady {
+		return "activate by " + g.EndsAt.UTC().Format("2006-01-02 15:04Z") + " (" + relative(g.EndsAt, now) + ")"
+	}
 	if g.State == stint.GrantEnded {
 		at := g.EndsAt
 		if g.EndedAt != nil {
@@ -167,6 +171,9 @@ func grantEnds(g *stint.Grant, now time.Time) string {
 
 // grantStarts says when a grant starts or started.
 func grantStarts(g *stint.Grant, now time.Time) string {
+	if g.State == stint.GrantReady {
+		return "on activation"
+	}
 	if g.StartsAt.After(now) {
 		return relative(g.StartsAt, now)
 	}

@@ -32,7 +32,7 @@ func realDirectory() *stint.Directory {
 		Users: []stint.User{
 			{ID: "u-alice", UserName: "alice", Email: "alice@example.com", Groups: []string{"Engineers"}},
 			{ID: "u-bob", UserName: "bob", Email: "bob@example.com", Groups: []string{"Approvers"}},
-			{ID: "u-carol", UserName: "carol", Email: "carol@example.com"},
+			{ID: "u-carol", UserName: "carol", Email: "carol@example.com", Groups: []string{"Security"}},
 		},
 		Accounts: []stint.Account{
 			{ID: "111111111111", Name: "prod-payments", OUPath: "Prod"},
@@ -49,20 +49,26 @@ func realDirectory() *stint.Directory {
 // and returns its URL and a token per user.
 func realServer(t *testing.T) (string, map[string]string) {
 	t.Helper()
+	return realServerWith(t, func() []stint.Flow {
+		return []stint.Flow{
+			{Name: "prod-admin", Requesters: []string{"group:Engineers"}, Approvers: []string{"group:Approvers"},
+				MaxDuration: stint.Duration(4 * time.Hour), Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{
+					Accounts: []string{"ou:Prod"}, PermissionSets: []string{"AdministratorAccess"}}}}},
+			{Name: "dev-auto", Requesters: []string{"group:Engineers"}, AutoApprove: true,
+				MaxDuration: stint.Duration(8 * time.Hour), Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{
+					Accounts: []string{"222222222222"}, PermissionSets: []string{"ReadOnly"}}}}},
+		}
+	})
+}
+
+// realServerWith is realServer with the flows given.
+func realServerWith(t *testing.T, flows func() []stint.Flow) (string, map[string]string) {
+	t.Helper()
 	ctx := context.Background()
 	store := sqlite.OpenTest(t)
 	svc := &access.Service{
 		Store: store, Provider: nopProvider{},
-		Flows: func() []stint.Flow {
-			return []stint.Flow{
-				{Name: "prod-admin", Requesters: []string{"group:Engineers"}, Approvers: []string{"group:Approvers"},
-					MaxDuration: stint.Duration(4 * time.Hour), Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{
-						Accounts: []string{"ou:Prod"}, PermissionSets: []string{"AdministratorAccess"}}}}},
-				{Name: "dev-auto", Requesters: []string{"group:Engineers"}, AutoApprove: true,
-					MaxDuration: stint.Duration(8 * time.Hour), Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{
-						Accounts: []string{"222222222222"}, PermissionSets: []string{"ReadOnly"}}}}},
-			}
-		},
+		Flows:  flows,
 		Admins: func() []string { return []string{"carol@example.com"} },
 		Now:    func() time.Time { return now },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -21,7 +21,9 @@ func (a *app) resourcesCmd() *cobra.Command {
 		Args:    noArgsCmd,
 	}
 	return listCmd(a, cmd, listing[stint.Eligible]{
-		fetch:  func(ctx context.Context, c *client.Client) ([]stint.Eligible, error) { return c.Resources(ctx) },
+		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]stint.Eligible, error) {
+			return c.Resources(ctx)
+		},
 		empty:  hint("no flow lets you request anything; ask a stint admin"),
 		header: []string{"FLOW", "ACCOUNT", "NAME", "PERMISSION SET", "MAX", "AUTO"},
 		row: func(e stint.Eligible, _ time.Time) []string {
@@ -32,27 +34,42 @@ func (a *app) resourcesCmd() *cobra.Command {
 
 func (a *app) requestCmd() *cobra.Command {
 	var forFlag, reason, start string
+	var in client.SubmitInput
 	cmd := &cobra.Command{
-		Use:   "request ACCOUNT PERMISSION_SET",
-		Short: "Request access to a permission set in an account",
-		Long: `Request access to a permission set in an account (by account ID or name).
+		Use:   "request {ACCOUNT PERMISSION_SET | --bundle NAME}",
+		Short: "Request access to a permission set in an account, or to a bundle",
+		Long: `Request access to a permission set in an account (by account ID or name),
+or to a bundle of a flow (a named set of resources granted together) with
+--bundle NAME and no arguments.
 
 The request is approved at once when its flow auto-approves; otherwise it
-waits for an approver. The access starts on approval, or at --start.`,
-		Example: `  stint request prod-payments AdministratorAccess --for 1h --reason INC-4211
-  stint request 111111111111 ReadOnly --for 7d --reason "audit prep" --start 2025-07-01T09:00:00Z`,
+waits for its approval steps. The access starts on approval, or at --start.
+Some flows ask for a ticket reference (--ticket).
+
+--break-glass asks for emergency access without approval, where a flow
+allows it to you: it needs a reason, is capped at the flow's break-glass
+maximum, and is loudly flagged in the audit trail and notifications.`,
+		Example: `  stint request prod-payments AdministratorAccess --for 1h --reason "deploy" --ticket CHG-1042
+  stint request 111111111111 ReadOnly --for 7d --reason "audit prep" --start 2025-07-01T09:00:00Z
+  stint request --bundle payments-ro --for 1h --reason "reconcile Q2"
+  stint request prod-payments AdministratorAccess --for 30m --reason "payments down" --ticket INC-4211 --break-glass`,
 		GroupID: "access",
-		Args:    exactArgs(2),
+		Args:    requestArgs(&in.Bundle),
 	}
 	cmd.Flags().StringVar(&forFlag, "for", "", "how long the access lasts, e.g. 30m, 4h, 1d (default: the flow's default)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why you need the access, e.g. a ticket")
+	cmd.Flags().StringVar(&reason, "reason", "", "why you need the access")
+	cmd.Flags().StringVar(&in.Ticket, "ticket", "", "change or incident reference, e.g. INC-4211 (some flows require one)")
+	cmd.Flags().StringVar(&in.Bundle, "bundle", "", "request this bundle of a flow instead of ACCOUNT PERMISSION_SET")
+	cmd.Flags().BoolVar(&in.BreakGlass, "break-glass", false, "emergency access without approval, where a flow allows it (needs --reason; audited loudly)")
 	cmd.Flags().StringVar(&start, "start", "", "scheduled start, RFC 3339 (default: on approval)")
-	var in client.SubmitInput
 	parse := func() (err error) {
 		if cmd.Flags().Changed("for") {
 			if in.Duration, err = parseDurationFlag("for", forFlag); err != nil {
 				return err
 			}
+		}
+		if in.BreakGlass && strings.TrimSpace(reason) == "" {
+			return stint.Errorf(stint.EINVALID, "--break-glass needs a reason; pass --reason TEXT")
 		}
 		in.StartsAt, err = parseStart(start)
 		return err
@@ -60,12 +77,29 @@ waits for an approver. The access starts on approval, or at --start.`,
 	return itemCmd(a, cmd, item[stint.Request]{
 		checks: []check{parse},
 		send: func(ctx context.Context, c *client.Client, args []string) (*stint.Request, error) {
-			in.Resources = []client.Resource{{Account: args[0], PermissionSet: args[1]}}
+			if len(args) == 2 {
+				in.Resources = []client.Resource{{Account: args[0], PermissionSet: args[1]}}
+			}
 			in.Reason = reason
 			return c.Submit(ctx, in)
 		},
 		details: requestDetails,
 	})
+}
+
+// requestArgs checks request's arguments: ACCOUNT PERMISSION_SET, or none
+// with --bundle.
+func requestArgs(bundle *string) cobra.PositionalArgs {
+	two := exactArgs(2)
+	return func(cmd *cobra.Command, args []string) error {
+		if strings.TrimSpace(*bundle) == "" {
+			return two(cmd, args)
+		}
+		if len(args) > 0 {
+			return stint.Errorf(stint.EINVALID, "--bundle names its own resources; drop %q (usage: %s)", strings.Join(args, " "), cmd.UseLine())
+		}
+		return nil
+	}
 }
 
 // parseStart reads --start, an RFC 3339 time; "" means on approval.
@@ -91,13 +125,13 @@ func (a *app) requestsCmd() *cobra.Command {
 	limit, limitCheck := addLimit(cmd, "at most this many (default: the server's, 100)")
 	return listCmd(a, cmd, listing[*stint.Request]{
 		checks: []check{limitCheck},
-		fetch: func(ctx context.Context, c *client.Client) ([]*stint.Request, error) {
+		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]*stint.Request, error) {
 			return c.Requests(ctx, client.RequestsParams{Pending: *pending, Limit: *limit})
 		},
 		empty:  hint("no requests"),
 		header: []string{"ID", "STATE", "REQUESTER", "RESOURCES", "DURATION", "CREATED", "REASON"},
 		row: func(r *stint.Request, now time.Time) []string {
-			return []string{r.ID, string(r.State), r.RequesterEmail, resourceNames(r), r.Duration.String(),
+			return []string{r.ID, requestState(r), r.RequesterEmail, resourceNames(r), r.Duration.String(),
 				relative(r.CreatedAt, now), truncate(r.Reason, 40)}
 		},
 	})
@@ -144,25 +178,44 @@ func (a *app) cancelCmd() *cobra.Command {
 func requestDetails(w io.Writer, r *stint.Request, now time.Time) error {
 	d := newDetails(w)
 	d.add("ID", r.ID)
-	state := string(r.State)
-	if r.AutoApproved {
+	state := requestState(r)
+	if r.AutoApproved && !r.BreakGlass {
 		state += " (auto-approved)"
 	}
 	d.add("State", state)
+	if r.BreakGlass {
+		d.add("BREAK-GLASS", "emergency access without approval; flagged in the audit trail")
+	}
 	d.add("Flow", r.Flow)
 	d.add("Requester", r.RequesterEmail)
+	if r.Bundle != "" {
+		d.add("Bundle", r.Bundle)
+	}
 	res := make([]string, len(r.Resources))
 	for i, x := range r.Resources {
 		res[i] = accountWithID(x.AccountName, x.AccountID) + " " + x.PermissionSet
 	}
-	d.add("Resources", res...)
-	d.add("Duration", r.Duration.String())
-	if r.StartsAt != nil {
-		d.add("Starts", stamp(*r.StartsAt, now))
+	if r.ExtendsGrant != "" {
+		d.add("Extends", fmt.Sprintf("grant %s by %s", r.ExtendsGrant, r.ExtendBy))
 	} else {
-		d.add("Starts", "on approval")
+		d.add("Resources", res...)
+		d.add("Duration", r.Duration.String())
+		if r.StartsAt != nil {
+			d.add("Starts", stamp(*r.StartsAt, now))
+		} else {
+			d.add("Starts", "on approval")
+		}
 	}
 	d.add("Reason", orDash(r.Reason))
+	if r.Ticket != "" {
+		d.add("Ticket", r.Ticket)
+	}
+	switch {
+	case r.BreakGlass:
+		d.add("Approvals", "bypassed by break-glass")
+	case len(r.Steps) > 0:
+		d.add("Approvals", stepLines(r)...)
+	}
 	if r.State == stint.RequestPending {
 		d.add("Review by", stamp(r.ReviewBy, now))
 	}
@@ -182,6 +235,40 @@ func requestDetails(w io.Writer, r *stint.Request, now time.Time) error {
 	}
 	d.add("Created", stamp(r.CreatedAt, now))
 	return d.flush()
+}
+
+// requestState is the request's state, flagged loudly for break-glass.
+func requestState(r *stint.Request) string {
+	if r.BreakGlass {
+		return string(r.State) + " BREAK-GLASS"
+	}
+	return string(r.State)
+}
+
+// stepLines prints a request's approval steps, one a line:
+// "security 1/2: carol@example.com; needs 1 more of group:Security".
+func stepLines(r *stint.Request) []string {
+	out := make([]string, len(r.Steps))
+	for i, st := range r.Steps {
+		quorum := max(st.Quorum, 1)
+		line := fmt.Sprintf("%s %d/%d", st.Name, len(st.Approvals), quorum)
+		var parts []string
+		if len(st.Approvals) > 0 {
+			parts = append(parts, strings.Join(st.Approvals, ", "))
+		}
+		if missing := quorum - len(st.Approvals); missing > 0 && r.State == stint.RequestPending {
+			more := ""
+			if len(st.Approvals) > 0 {
+				more = " more"
+			}
+			parts = append(parts, fmt.Sprintf("needs %d%s of %s", missing, more, strings.Join(st.Approvers, ", ")))
+		}
+		if len(parts) > 0 {
+			line += ": " + strings.Join(parts, "; ")
+		}
+		out[i] = line
+	}
+	return out
 }
 
 // parseDurationFlag reads a duration flag in stint.ParseDuration syntax.

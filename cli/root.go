@@ -156,7 +156,8 @@ func NewRoot(opts Options) *cobra.Command {
 		Long: `stint grants AWS access when it is needed, for as long as it is needed.
 
 Request access with ` + "`stint request`" + `, see what you may request with ` + "`stint resources`" + `,
-and review others' requests with ` + "`stint requests --pending`" + `.
+review others' requests with ` + "`stint requests --pending`" + `, and ask why
+with ` + "`stint can USER request ACCOUNT PERMISSION_SET`" + `.
 
 Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 4 forbidden, 5 not found, 6 conflict, 7 server unavailable.`,
@@ -177,11 +178,13 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 	root.AddGroup(
 		&cobra.Group{ID: "access", Title: "Access:"},
 		&cobra.Group{ID: "review", Title: "Reviews and audit:"},
+		&cobra.Group{ID: "flows", Title: "Flows and policy:"},
 		&cobra.Group{ID: "admin", Title: "Server and administration:"},
 	)
 	root.AddCommand(
-		a.resourcesCmd(), a.requestCmd(), a.requestsCmd(), a.grantsCmd(), a.revokeCmd(), a.extendCmd(), a.whoamiCmd(),
+		a.resourcesCmd(), a.requestCmd(), a.requestsCmd(), a.grantsCmd(), a.activateCmd(), a.revokeCmd(), a.extendCmd(), a.whoamiCmd(),
 		a.approveCmd(), a.denyCmd(), a.cancelCmd(), a.auditCmd(),
+		a.canCmd(), a.whoCanCmd(), a.flowsCmd(),
 		a.serveCmd(), a.configCmd(), a.tokenCmd(),
 	)
 	return root

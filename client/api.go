@@ -29,16 +29,80 @@ type Resource struct {
 // SubmitInput is a request for access.
 type SubmitInput struct {
 	Resources []Resource
-	Duration  time.Duration // 0 means the flow's default
-	Reason    string
-	StartsAt  *time.Time // nil means on approval
+	// Bundle names a flow bundle to request; Resources may then be empty.
+	Bundle   string
+	Duration time.Duration // 0 means the flow's default
+	Reason   string
+	// Ticket is the change or incident reference some flows ask for.
+	Ticket string
+	// BreakGlass asks for emergency access without approval, where a flow
+	// allows it.
+	BreakGlass bool
+	StartsAt   *time.Time // nil means on approval
 }
 
 type submitBody struct {
-	Resources []Resource `json:"resources"`
-	Duration  string     `json:"duration,omitempty"`
-	Reason    string     `json:"reason,omitempty"`
-	StartsAt  string     `json:"starts_at,omitempty"`
+	Resources  []Resource `json:"resources,omitempty"`
+	Bundle     string     `json:"bundle,omitempty"`
+	Duration   string     `json:"duration,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+	Ticket     string     `json:"ticket,omitempty"`
+	BreakGlass bool       `json:"break_glass,omitempty"`
+	StartsAt   string     `json:"starts_at,omitempty"`
+}
+
+// Explanation answers "may USER request RESOURCE?" (POST /api/v1/can): the
+// verdict, the flow that decided, the approval it needs, and for every flow
+// considered why it did or did not allow. It mirrors policy.Explanation, so
+// that the client does not depend on the policy engine.
+type Explanation struct {
+	Allowed     bool   `json:"allowed"`
+	User        string `json:"user"`
+	Resource    string `json:"resource"`
+	Flow        string `json:"flow,omitempty"`
+	AutoApprove bool   `json:"auto_approve"`
+	// BreakGlass reports whether the user could use the flow's break-glass
+	// access for this resource.
+	BreakGlass  bool                `json:"break_glass"`
+	MaxDuration stint.Duration      `json:"max_duration,omitempty"`
+	Steps       []stint.RequestStep `json:"steps,omitempty"`
+	Reasons     []FlowReason        `json:"reasons,omitempty"`
+	// Summary is the verdict in one sentence; for a deny, why.
+	Summary string `json:"summary,omitempty"`
+}
+
+// FlowReason says why one flow did or did not allow a request.
+type FlowReason struct {
+	Flow    string `json:"flow"`
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+}
+
+// WhoCan is one person who may request a resource, through one flow
+// (GET /api/v1/who-can). It mirrors policy.WhoCan.
+type WhoCan struct {
+	User        string         `json:"user"`
+	Flow        string         `json:"flow"`
+	AutoApprove bool           `json:"auto_approve"`
+	BreakGlass  bool           `json:"break_glass"`
+	MaxDuration stint.Duration `json:"max_duration"`
+	// Approvers are the approver references of every step, in order.
+	Approvers []string `json:"approvers,omitempty"`
+}
+
+// CanInput asks whether a user may request a permission set in an account.
+type CanInput struct {
+	User          string        // email; "" means the caller (only admins may ask about others)
+	Account       string        // account ID or name
+	PermissionSet string        // permission set name
+	Duration      time.Duration // 0 means the flow's default
+}
+
+type canBody struct {
+	User          string `json:"user,omitempty"`
+	Account       string `json:"account"`
+	PermissionSet string `json:"permission_set"`
+	Duration      string `json:"duration,omitempty"`
 }
 
 // RequestsParams filters Requests.
@@ -75,10 +139,8 @@ func (c *Client) Resources(ctx context.Context) ([]stint.Eligible, error) {
 // Submit files a request. It returns the request, approved already when
 // its flow auto-approves.
 func (c *Client) Submit(ctx context.Context, in SubmitInput) (*stint.Request, error) {
-	body := submitBody{Resources: in.Resources, Reason: in.Reason}
-	if in.Duration > 0 {
-		body.Duration = stint.FormatDuration(in.Duration)
-	}
+	body := submitBody{Resources: in.Resources, Bundle: in.Bundle, Reason: in.Reason, Ticket: in.Ticket, BreakGlass: in.BreakGlass,
+		Duration: optionalDuration(in.Duration)}
 	if in.StartsAt != nil {
 		body.StartsAt = in.StartsAt.UTC().Format(time.RFC3339Nano)
 	}
@@ -141,6 +203,33 @@ func (c *Client) Extend(ctx context.Context, id string, d time.Duration) (*stint
 	return call[stint.Grant](ctx, c, http.MethodPost, itemPath("grants", id, "extend"), body)
 }
 
+// Activate switches on the caller's ready grant (a flow with an activation
+// window). The server answers EFORBIDDEN for someone else's grant and
+// ECONFLICT once the window has passed or the grant is not ready.
+func (c *Client) Activate(ctx context.Context, id string) (*stint.Grant, error) {
+	return call[stint.Grant](ctx, c, http.MethodPost, itemPath("grants", id, "activate"), struct{}{})
+}
+
+// Flows lists the configured access flows.
+func (c *Client) Flows(ctx context.Context) ([]stint.Flow, error) {
+	return list[stint.Flow](ctx, c, "/api/v1/flows", nil)
+}
+
+// Can explains whether a user may request a permission set in an account.
+// A deny is an answer (Allowed false, with each flow's reason), not an
+// error; asking about someone else as a non-admin is EFORBIDDEN.
+func (c *Client) Can(ctx context.Context, in CanInput) (*Explanation, error) {
+	body := canBody{User: in.User, Account: in.Account, PermissionSet: in.PermissionSet, Duration: optionalDuration(in.Duration)}
+	return call[Explanation](ctx, c, http.MethodPost, "/api/v1/can", body)
+}
+
+// WhoCan lists who may request the permission set in the account, through
+// which flow, and who approves. Admins only.
+func (c *Client) WhoCan(ctx context.Context, account, permissionSet string) ([]WhoCan, error) {
+	q := query(map[string]string{"account": account, "permission_set": permissionSet})
+	return list[WhoCan](ctx, c, "/api/v1/who-can", q)
+}
+
 // Events lists audit events, oldest first.
 func (c *Client) Events(ctx context.Context, p EventsParams) ([]*stint.Event, error) {
 	q := query(map[string]string{"since": p.Since, "subject": p.Subject, "limit": count(p.Limit)})
@@ -189,6 +278,14 @@ func query(params map[string]string) url.Values {
 func flag(b bool) string {
 	if b {
 		return "true"
+	}
+	return ""
+}
+
+// optionalDuration is a duration field: its text, or "" for 0 (the flow's default).
+func optionalDuration(d time.Duration) string {
+	if d > 0 {
+		return stint.FormatDuration(d)
 	}
 	return ""
 }

@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/client"
+	"github.com/stint-dev/stint/policy"
 )
 
 // recorded is what the fake server saw of one call.
@@ -66,6 +70,14 @@ func TestCalls(t *testing.T) {
 			wantPath: "POST /api/v1/requests",
 			wantBody: map[string]any{"resources": []any{map[string]any{"account": "prod-payments", "permission_set": "AdministratorAccess"}},
 				"duration": "1h30m", "reason": "INC-4211", "starts_at": "2025-07-01T09:00:00Z"}},
+		{name: "submit a bundle, break-glass", answer: `{"id":"R2","state":"approved","bundle":"payments-ro","break_glass":true}`,
+			call: func(c *client.Client) (any, error) {
+				return c.Submit(context.Background(), client.SubmitInput{
+					Bundle: "payments-ro", Reason: "payments down", Ticket: "INC-9", BreakGlass: true,
+				})
+			},
+			wantPath: "POST /api/v1/requests",
+			wantBody: map[string]any{"bundle": "payments-ro", "reason": "payments down", "ticket": "INC-9", "break_glass": true}},
 		{name: "requests", answer: `[]`,
 			call: func(c *client.Client) (any, error) {
 				return c.Requests(context.Background(), client.RequestsParams{Pending: true, Limit: 5})
@@ -97,6 +109,29 @@ func TestCalls(t *testing.T) {
 		{name: "extend", answer: `{"id":"G1"}`,
 			call:     func(c *client.Client) (any, error) { return c.Extend(context.Background(), "G1", 36*time.Hour) },
 			wantPath: "POST /api/v1/grants/G1/extend", wantBody: map[string]any{"duration": "1d12h"}},
+		{name: "activate", answer: `{"id":"G1","state":"activating"}`,
+			call:     func(c *client.Client) (any, error) { return c.Activate(context.Background(), "G1") },
+			wantPath: "POST /api/v1/grants/G1/activate", wantBody: map[string]any{}},
+		{name: "flows", answer: `[{"name":"prod-admin","max_duration":"4h"}]`,
+			call:     func(c *client.Client) (any, error) { return c.Flows(context.Background()) },
+			wantPath: "GET /api/v1/flows"},
+		{name: "can", answer: `{"allowed":true,"user":"alice@example.com","flow":"prod-admin","max_duration":"4h"}`,
+			call: func(c *client.Client) (any, error) {
+				return c.Can(context.Background(), client.CanInput{User: "alice@example.com", Account: "prod-payments",
+					PermissionSet: "AdministratorAccess", Duration: 2 * time.Hour})
+			},
+			wantPath: "POST /api/v1/can",
+			wantBody: map[string]any{"user": "alice@example.com", "account": "prod-payments", "permission_set": "AdministratorAccess", "duration": "2h"}},
+		{name: "can, as myself, the default duration", answer: `{"allowed":false}`,
+			call: func(c *client.Client) (any, error) {
+				return c.Can(context.Background(), client.CanInput{Account: "111111111111", PermissionSet: "ReadOnly"})
+			},
+			wantPath: "POST /api/v1/can", wantBody: map[string]any{"account": "111111111111", "permission_set": "ReadOnly"}},
+		{name: "who-can", answer: `[{"user":"alice@example.com","flow":"prod-admin","approvers":["group:Security"]}]`,
+			call: func(c *client.Client) (any, error) {
+				return c.WhoCan(context.Background(), "prod payments", "AdministratorAccess")
+			},
+			wantPath: "GET /api/v1/who-can", wantQuery: "account=prod+payments&permission_set=AdministratorAccess"},
 		{name: "events", answer: `[]`,
 			call: func(c *client.Client) (any, error) {
 				return c.Events(context.Background(), client.EventsParams{Since: "1h", Subject: "R1", Limit: 10})
@@ -174,4 +209,59 @@ func TestBadServerURL(t *testing.T) {
 		_, err := client.New(server, "tok").Me(context.Background())
 		require.True(t, stint.IsCode(err, stint.EINVALID), "%q: err = %v", server, err)
 	}
+}
+
+func TestPolicyAnswers(t *testing.T) {
+	t.Parallel()
+	srv, _ := fakeServer(t, http.StatusOK, `{"allowed":false,"user":"dave@example.com","resource":"aws-sso:111111111111/ReadOnly",
+		"auto_approve":false,"break_glass":false,"reasons":[{"flow":"prod-admin","allowed":false,"reason":"dave is not a requester"}]}`)
+	ex, err := client.New(srv.URL, "tok").Can(context.Background(), client.CanInput{Account: "a", PermissionSet: "b"})
+	require.NoError(t, err, "a deny is an answer, not an error")
+	require.False(t, ex.Allowed)
+	require.Equal(t, "dave is not a requester", ex.Reasons[0].Reason)
+
+	srv, _ = fakeServer(t, http.StatusOK, `[{"user":"alice@example.com","flow":"prod-admin","auto_approve":false,"break_glass":true,
+		"max_duration":"4h","approvers":["group:Security","group:Approvers"]}]`)
+	list, err := client.New(srv.URL, "tok").WhoCan(context.Background(), "a", "b")
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, stint.Duration(4*time.Hour), list[0].MaxDuration)
+	require.Equal(t, []string{"group:Security", "group:Approvers"}, list[0].Approvers)
+
+	srv, _ = fakeServer(t, http.StatusForbidden, `{"error":{"code":"forbidden","message":"only stint admins may ask who can request a resource"}}`)
+	_, err = client.New(srv.URL, "tok").WhoCan(context.Background(), "a", "b")
+	require.True(t, stint.IsCode(err, stint.EFORBIDDEN), "err = %v", err)
+}
+
+// The client's mirrors of the policy answers name the same JSON fields.
+func TestMirrorsOfPolicyTypes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		mirror, owner any
+	}{
+		{"Explanation", client.Explanation{}, policy.Explanation{}},
+		{"FlowReason", client.FlowReason{}, policy.FlowReason{}},
+		{"WhoCan", client.WhoCan{}, policy.WhoCan{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, jsonTags(reflect.TypeOf(tt.owner)), jsonTags(reflect.TypeOf(tt.mirror)))
+		})
+	}
+}
+
+// jsonTags lists a struct's JSON tags with their field types, sorted.
+func jsonTags(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		typ := f.Type.String()
+		if strings.HasPrefix(typ, "[]policy.") || strings.HasPrefix(typ, "[]client.") {
+			typ = "[]" + typ[strings.Index(typ, ".")+1:]
+		}
+		out = append(out, f.Tag.Get("json")+" "+typ)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/policy"
 )
 
 // MaxListLimit bounds ?limit= on listings.
@@ -29,14 +30,30 @@ type Profile struct {
 }
 
 // SubmitBody is the body of POST /api/v1/requests. Account and
-// PermissionSet are a shorthand for a single resource.
+// PermissionSet are a shorthand for a single resource; with Bundle, the
+// resources may be left out.
 type SubmitBody struct {
 	Resources     []access.ResourceInput `json:"resources,omitempty"`
 	Account       string                 `json:"account,omitempty"`
 	PermissionSet string                 `json:"permission_set,omitempty"`
-	Duration      string                 `json:"duration,omitempty"` // ParseDuration syntax; "" means the flow's default
-	Reason        string                 `json:"reason,omitempty"`
-	StartsAt      string                 `json:"starts_at,omitempty"` // RFC 3339; "" means on approval
+	// Bundle names a flow bundle: a set of resources requested together.
+	Bundle   string `json:"bundle,omitempty"`
+	Duration string `json:"duration,omitempty"` // ParseDuration syntax; "" means the flow's default
+	Reason   string `json:"reason,omitempty"`
+	// Ticket is the change or incident reference some flows ask for.
+	Ticket string `json:"ticket,omitempty"`
+	// BreakGlass asks for emergency access without approval, where a flow
+	// allows it.
+	BreakGlass bool   `json:"break_glass,omitempty"`
+	StartsAt   string `json:"starts_at,omitempty"` // RFC 3339; "" means on approval
+}
+
+// CanBody is the body of POST /api/v1/can.
+type CanBody struct {
+	User          string `json:"user,omitempty"` // email; "" means the caller
+	Account       string `json:"account"`        // ID or name
+	PermissionSet string `json:"permission_set"`
+	Duration      string `json:"duration,omitempty"` // ParseDuration syntax; "" means the flow's default
 }
 
 // ApproveBody is the body of POST /api/v1/requests/{id}/approve.
@@ -89,7 +106,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 
 // input checks the body and turns it into the service's input.
 func (b *SubmitBody) input() (access.SubmitInput, error) {
-	in := access.SubmitInput{Resources: b.Resources, Reason: b.Reason}
+	in := access.SubmitInput{Resources: b.Resources, Reason: b.Reason, Bundle: strings.TrimSpace(b.Bundle),
+		Ticket: strings.TrimSpace(b.Ticket), BreakGlass: b.BreakGlass}
 	switch {
 	case b.Account != "" || b.PermissionSet != "":
 		if len(b.Resources) > 0 {
@@ -99,20 +117,17 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 			return in, stint.Errorf(stint.EINVALID, "account and permission_set go together; give both")
 		}
 		in.Resources = []access.ResourceInput{{Account: b.Account, PermissionSet: b.PermissionSet}}
-	case len(b.Resources) == 0:
-		return in, stint.Errorf(stint.EINVALID, "a request needs resources, or account and permission_set")
+	case len(b.Resources) == 0 && in.Bundle == "":
+		return in, stint.Errorf(stint.EINVALID, "a request needs resources, account and permission_set, or a bundle")
 	}
 	for i, res := range in.Resources {
 		if strings.TrimSpace(res.Account) == "" || strings.TrimSpace(res.PermissionSet) == "" {
 			return in, stint.Errorf(stint.EINVALID, "resources[%d] needs account and permission_set", i)
 		}
 	}
-	if b.Duration != "" {
-		d, err := stint.ParseDuration(b.Duration)
-		if err != nil {
-			return in, stint.Errorf(stint.EINVALID, "duration: %s", stint.ErrorMessage(err))
-		}
-		in.Duration = d
+	var err error
+	if in.Duration, err = optionalDuration(b.Duration); err != nil {
+		return in, err
 	}
 	if b.StartsAt != "" {
 		t, err := time.Parse(time.RFC3339, b.StartsAt)
@@ -122,6 +137,18 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 		in.StartsAt = &t
 	}
 	return in, nil
+}
+
+// optionalDuration reads a duration field; "" is 0, the flow's default.
+func optionalDuration(v string) (time.Duration, error) {
+	if v == "" {
+		return 0, nil
+	}
+	d, err := stint.ParseDuration(v)
+	if err != nil {
+		return 0, stint.Errorf(stint.EINVALID, "duration: %s", stint.ErrorMessage(err))
+	}
+	return d, nil
 }
 
 func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
@@ -184,6 +211,57 @@ func (s *Server) extend(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.svc.Extend(ctx, c, id, d)
 	})
+}
+
+func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
+	act(s, w, r, noBody(s.svc.ActivateReady))
+}
+
+func (s *Server) flows(w http.ResponseWriter, r *http.Request) {
+	if !s.checkQuery(w, r) {
+		return
+	}
+	list, err := s.svc.ListFlows(r.Context(), caller(r))
+	s.answer(w, r, http.StatusOK, nonNil(list), err)
+}
+
+func (s *Server) can(w http.ResponseWriter, r *http.Request) {
+	var body CanBody
+	if !s.decode(w, r, &body) {
+		return
+	}
+	in, err := body.input()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ex, err := s.svc.Can(r.Context(), caller(r), in)
+	s.answer(w, r, http.StatusOK, ex, err)
+}
+
+// input checks the body and turns it into the service's input.
+func (b *CanBody) input() (access.CanInput, error) {
+	in := access.CanInput{User: strings.TrimSpace(b.User), Account: strings.TrimSpace(b.Account), PermissionSet: strings.TrimSpace(b.PermissionSet)}
+	if in.Account == "" || in.PermissionSet == "" {
+		return in, stint.Errorf(stint.EINVALID, "account and permission_set are required, e.g. {\"account\":\"prod-payments\",\"permission_set\":\"ReadOnly\"}")
+	}
+	var err error
+	in.Duration, err = optionalDuration(b.Duration)
+	return in, err
+}
+
+func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) {
+	list(s, w, r, whoCanInput, func(ctx context.Context, c *access.Caller, in access.ResourceInput) ([]policy.WhoCan, error) {
+		return s.svc.WhoCan(ctx, c, in.Account, in.PermissionSet)
+	}, "account", "permission_set")
+}
+
+func whoCanInput(q url.Values) (access.ResourceInput, error) {
+	in := access.ResourceInput{Account: strings.TrimSpace(q.Get("account")), PermissionSet: strings.TrimSpace(q.Get("permission_set"))}
+	if in.Account == "" || in.PermissionSet == "" {
+		return in, stint.Errorf(stint.EINVALID, "account and permission_set are required, e.g. ?account=prod-payments&permission_set=ReadOnly")
+	}
+	return in, nil
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/policy"
 )
 
 type route struct{ method, path string }
@@ -154,6 +155,22 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"ExtendGrant", ExtendBody{}},
 		{"Empty", emptyBody{}},
 		{"Error", errorBody{}},
+		{"RequestStep", stint.RequestStep{}},
+		{"Flow", stint.Flow{}},
+		{"FlowResource", stint.FlowResource{}},
+		{"IdentityCenterSelector", stint.IdentityCenterSelector{}},
+		{"Bundle", stint.Bundle{}},
+		{"TicketRule", stint.TicketRule{}},
+		{"ApprovalStep", stint.ApprovalStep{}},
+		{"AutoApproveRule", stint.AutoApproveRule{}},
+		{"TimeWindow", stint.TimeWindow{}},
+		{"OnCallSource", stint.OnCallSource{}},
+		{"BreakGlass", stint.BreakGlass{}},
+		{"ExtensionRule", stint.ExtensionRule{}},
+		{"CanRequest", CanBody{}},
+		{"Explanation", policy.Explanation{}},
+		{"FlowReason", policy.FlowReason{}},
+		{"WhoCan", policy.WhoCan{}},
 	}
 	for _, tt := range schemas {
 		t.Run("schema "+tt.schema, func(t *testing.T) {
