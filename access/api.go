@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ func (s *Service) Resources(ctx context.Context, c *Caller) ([]stint.Eligible, e
 // request a resource (or use break-glass), and EINVALID for a bad duration,
 // a missing reason or ticket, or a past start.
 func (s *Service) Submit(ctx context.Context, c *Caller, in SubmitInput) (*stint.Request, error) {
+	if in.ExtendsGrant != "" {
+		return s.submitExtension(ctx, c, in)
+	}
 	eng, dir, err := s.engineAndDirectory(ctx)
 	if err != nil {
 		return nil, err
@@ -98,7 +102,7 @@ func (s *Service) recordSubmission(ctx context.Context, tx stint.Tx, c *Caller, 
 		return err
 	}
 	data := map[string]any{"flow": r.Flow, "resources": resourceIDs(r), "duration": r.Duration.String(), "reason": r.Reason}
-	for k, v := range map[string]string{"ticket": r.Ticket, "bundle": r.Bundle} {
+	for k, v := range map[string]string{"ticket": r.Ticket, "bundle": r.Bundle, "extends_grant": r.ExtendsGrant} {
 		if v != "" {
 			data[k] = v
 		}
@@ -126,7 +130,32 @@ func (s *Service) recordSubmission(ctx context.Context, tx stint.Tx, c *Caller, 
 	if err := tx.EventAppend(ctx, s.event("system", stint.EventRequestApproved, r.ID, how)); err != nil {
 		return err
 	}
-	return s.createGrants(ctx, tx, r, now)
+	return s.approved(ctx, tx, r, now)
+}
+
+// approved carries out an approved request: its grants, or for an extension
+// request the extension of its grant.
+func (s *Service) approved(ctx context.Context, tx stint.Tx, r *stint.Request, now time.Time) error {
+	if r.ExtendsGrant == "" {
+		return s.createGrants(ctx, tx, r, now)
+	}
+	g, err := tx.GrantGet(ctx, r.ExtendsGrant)
+	if err != nil {
+		return err
+	}
+	f, err := s.flow(g.Flow)
+	if err != nil {
+		return err
+	}
+	next, err := stint.ExtendGrant(g, f, time.Duration(r.ExtendBy), now)
+	if err != nil {
+		return fmt.Errorf("extend grant %s as request %s asked: %w", g.ID, r.ID, err)
+	}
+	if err := tx.GrantUpdate(ctx, next); err != nil {
+		return err
+	}
+	return tx.EventAppend(ctx, s.event("system", stint.EventGrantExtended, g.ID, map[string]any{
+		"by": r.ExtendBy.String(), "old_ends_at": g.EndsAt, "ends_at": next.EndsAt, "extensions": next.Extensions, "request_id": r.ID}))
 }
 
 // decideResources decides each named resource; they must all come through
@@ -376,7 +405,7 @@ func (s *Service) review(ctx context.Context, c *Caller, id string,
 			return err
 		}
 		if next.State == stint.RequestApproved {
-			return s.createGrants(ctx, tx, next, now)
+			return s.approved(ctx, tx, next, now)
 		}
 		return nil
 	})
@@ -481,6 +510,10 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 		if err != nil {
 			return err
 		}
+		if f.Extensions != nil && f.Extensions.Reapproval {
+			return stint.Errorf(stint.EFORBIDDEN, "flow %q needs approval to extend a grant; ask for it with `stint request --extend %s --for %s --reason ...`",
+				f.Name, g.ID, stint.FormatDuration(d))
+		}
 		if next, err = stint.ExtendGrant(g, f, d, s.now()); err != nil {
 			return err
 		}
@@ -549,4 +582,51 @@ func durationProblem(ctx context.Context, eng *policy.Engine, q policy.RequestIn
 		return stint.Errorf(stint.EINVALID, "%s", stint.ErrorMessage(err))
 	}
 	return stint.Errorf(stint.EFORBIDDEN, "%s; run `stint resources` to see what you may request", stint.ErrorMessage(err))
+}
+
+// submitExtension files a request to extend the caller's grant, reviewed by
+// the flow's approval steps; approved, it extends the grant. It returns
+// ENOTFOUND for a grant that is not the caller's, and the errors of
+// ExtendGrant (limit, maximum) at once rather than after approval.
+func (s *Service) submitExtension(ctx context.Context, c *Caller, in SubmitInput) (*stint.Request, error) {
+	if len(in.Resources) > 0 || in.Bundle != "" || in.BreakGlass || in.StartsAt != nil {
+		return nil, stint.Errorf(stint.EINVALID, "an extension request names only the grant, the extra time and a reason")
+	}
+	if in.Duration <= 0 {
+		return nil, stint.Errorf(stint.EINVALID, "say how much longer, e.g. --for 30m")
+	}
+	g, err := s.Store.GrantGet(ctx, in.ExtendsGrant)
+	if err != nil {
+		return nil, err
+	}
+	if g.UserID != c.User.ID {
+		return nil, stint.Errorf(stint.ENOTFOUND, "grant %q not found", in.ExtendsGrant)
+	}
+	f, err := s.flow(g.Flow)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if _, err := stint.ExtendGrant(g, f, in.Duration, now); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeExtend(ctx, c, g, in.Duration); err != nil {
+		return nil, err
+	}
+	ref := stint.ResourceRef{ID: g.ResourceID, AccountID: g.AccountID, AccountName: g.AccountName, PermissionSet: g.PermissionSet, PermissionSetARN: g.PermissionSetARN}
+	sub := stint.Submission{Requester: c.User, Flow: f, Resources: []stint.ResourceRef{ref}, Reason: in.Reason, Ticket: in.Ticket,
+		Duration: min(in.Duration, time.Duration(f.MaxDuration))}
+	if f.Extensions == nil || !f.Extensions.Reapproval {
+		sub.AutoApprove = true // extensions of this flow need no approval
+	}
+	r, err := stint.SubmitRequest(sub, s.newID(), now)
+	if err != nil {
+		return nil, err
+	}
+	r.ExtendsGrant, r.ExtendBy = g.ID, stint.Duration(in.Duration)
+	if err := s.Store.Tx(ctx, func(tx stint.Tx) error { return s.recordSubmission(ctx, tx, c, r, now) }); err != nil {
+		return nil, err
+	}
+	s.kick()
+	return r, nil
 }

@@ -81,6 +81,10 @@ type SubmitInput struct {
 	// allows it.
 	BreakGlass bool       `json:"break_glass,omitempty"`
 	StartsAt   *time.Time `json:"starts_at,omitempty"`
+	// ExtendsGrant asks for the caller's grant to be extended by Duration,
+	// through the flow's approval steps (flows whose extensions need
+	// re-approval). Resources and Bundle must then be empty.
+	ExtendsGrant string `json:"extends_grant,omitempty"`
 }
 
 // CanInput asks whether a user may request a resource.

@@ -39,7 +39,7 @@ func testDirectory() *stint.Directory {
 func testFlows() []stint.Flow {
 	return []stint.Flow{
 		{Name: "prod-admin", Requesters: []string{"group:Engineers"}, MaxDuration: stint.Duration(4 * time.Hour),
-			Approvers: []string{"group:Security"},
+			Approvers: []string{"group:Security"}, Extensions: &stint.ExtensionRule{Max: 1, Reapproval: true},
 			Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{Accounts: []string{"ou:Prod"}, PermissionSets: []string{"AdministratorAccess"}}}}},
 		{Name: "dev-read", Requesters: []string{"group:Engineers"}, MaxDuration: stint.Duration(8 * time.Hour), AutoApprove: true,
 			Resources: []stint.FlowResource{{IdentityCenter: &stint.IdentityCenterSelector{Accounts: []string{"name:dev-002"}, PermissionSets: []string{"ReadOnlyAccess"}}}}},
@@ -426,4 +426,42 @@ func TestReconcileStandingAssignmentRemovedOutOfBand(t *testing.T) {
 	f.clock.Add(2 * time.Hour)
 	require.NoError(t, f.svc.Expire(ctx, g.ID))
 	require.False(t, f.prov.Has(key), "re-created by stint, so removed with its last holder")
+}
+
+func TestExtensionNeedsReapproval(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	alice := f.caller(t, "alice@example.com")
+	r, err := f.svc.Submit(ctx, alice, access.SubmitInput{
+		Resources: []access.ResourceInput{{Account: "prod-payments", PermissionSet: "AdministratorAccess"}}, Reason: "INC-9", Duration: time.Hour})
+	require.NoError(t, err)
+	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "")
+	require.NoError(t, err)
+	g := f.grants(t, r.ID)[0]
+	require.NoError(t, f.svc.Activate(ctx, g.ID))
+
+	_, err = f.svc.Extend(ctx, alice, g.ID, time.Hour)
+	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err))
+	require.Contains(t, stint.ErrorMessage(err), "stint request --extend")
+
+	_, err = f.svc.Submit(ctx, alice, access.SubmitInput{ExtendsGrant: g.ID, Duration: 4 * time.Hour, Reason: "longer"})
+	require.Equal(t, stint.EINVALID, stint.ErrorCode(err), "past the flow's maximum: refused at once")
+	ext, err := f.svc.Submit(ctx, alice, access.SubmitInput{ExtendsGrant: g.ID, Duration: time.Hour, Reason: "still fixing"})
+	require.NoError(t, err)
+	require.Equal(t, stint.RequestPending, ext.State)
+	require.Equal(t, g.ID, ext.ExtendsGrant)
+	_, err = f.svc.Approve(ctx, alice, ext.ID, "")
+	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err), "no self-approval of extensions either")
+	_, err = f.svc.Approve(ctx, f.caller(t, "carol@example.com"), ext.ID, "ok")
+	require.NoError(t, err)
+	got := f.grant(t, g.ID)
+	require.Equal(t, g.EndsAt.Add(time.Hour), got.EndsAt)
+	require.Equal(t, 1, got.Extensions)
+	require.Len(t, f.grants(t, ext.ID), 0, "an extension request makes no grants")
+
+	_, err = f.svc.Submit(ctx, alice, access.SubmitInput{ExtendsGrant: g.ID, Duration: time.Minute, Reason: "again"})
+	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err), "the flow allows one extension")
+	_, err = f.svc.Submit(ctx, f.caller(t, "carol@example.com"), access.SubmitInput{ExtendsGrant: g.ID, Duration: time.Minute, Reason: "x"})
+	require.Equal(t, stint.ENOTFOUND, stint.ErrorCode(err), "only the grant's user")
 }

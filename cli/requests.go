@@ -36,7 +36,7 @@ func (a *app) requestCmd() *cobra.Command {
 	var forFlag, reason, start string
 	var in client.SubmitInput
 	cmd := &cobra.Command{
-		Use:   "request {ACCOUNT PERMISSION_SET | --bundle NAME}",
+		Use:   "request {ACCOUNT PERMISSION_SET | --bundle NAME | --extend GRANT_ID}",
 		Short: "Request access to a permission set in an account, or to a bundle",
 		Long: `Request access to a permission set in an account (by account ID or name),
 or to a bundle of a flow (a named set of resources granted together) with
@@ -48,18 +48,23 @@ Some flows ask for a ticket reference (--ticket).
 
 --break-glass asks for emergency access without approval, where a flow
 allows it to you: it needs a reason, is capped at the flow's break-glass
-maximum, and is loudly flagged in the audit trail and notifications.`,
+maximum, and is loudly flagged in the audit trail and notifications.
+
+--extend GRANT_ID asks for more time (--for) on one of your grants, through
+its flow's approval steps, for flows whose extensions need re-approval.`,
 		Example: `  stint request prod-payments AdministratorAccess --for 1h --reason "deploy" --ticket CHG-1042
   stint request 111111111111 ReadOnly --for 7d --reason "audit prep" --start 2025-07-01T09:00:00Z
   stint request --bundle payments-ro --for 1h --reason "reconcile Q2"
-  stint request prod-payments AdministratorAccess --for 30m --reason "payments down" --ticket INC-4211 --break-glass`,
+  stint request prod-payments AdministratorAccess --for 30m --reason "payments down" --ticket INC-4211 --break-glass
+  stint request --extend 01JB3Q6P4Z0000000000000000 --for 30m --reason "migration still running"`,
 		GroupID: "access",
-		Args:    requestArgs(&in.Bundle),
+		Args:    requestArgs(&in.Bundle, &in.ExtendsGrant),
 	}
 	cmd.Flags().StringVar(&forFlag, "for", "", "how long the access lasts, e.g. 30m, 4h, 1d (default: the flow's default)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why you need the access")
 	cmd.Flags().StringVar(&in.Ticket, "ticket", "", "change or incident reference, e.g. INC-4211 (some flows require one)")
 	cmd.Flags().StringVar(&in.Bundle, "bundle", "", "request this bundle of a flow instead of ACCOUNT PERMISSION_SET")
+	cmd.Flags().StringVar(&in.ExtendsGrant, "extend", "", "ask for more time (--for) on this grant of yours, through its flow's approval")
 	cmd.Flags().BoolVar(&in.BreakGlass, "break-glass", false, "emergency access without approval, where a flow allows it (needs --reason; audited loudly)")
 	cmd.Flags().StringVar(&start, "start", "", "scheduled start, RFC 3339 (default: on approval)")
 	parse := func() (err error) {
@@ -88,15 +93,23 @@ maximum, and is loudly flagged in the audit trail and notifications.`,
 }
 
 // requestArgs checks request's arguments: ACCOUNT PERMISSION_SET, or none
-// with --bundle.
-func requestArgs(bundle *string) cobra.PositionalArgs {
+// with --bundle or --extend.
+func requestArgs(bundle, extend *string) cobra.PositionalArgs {
 	two := exactArgs(2)
 	return func(cmd *cobra.Command, args []string) error {
-		if strings.TrimSpace(*bundle) == "" {
+		flag := ""
+		switch {
+		case strings.TrimSpace(*bundle) != "" && strings.TrimSpace(*extend) != "":
+			return stint.Errorf(stint.EINVALID, "--bundle and --extend do not go together")
+		case strings.TrimSpace(*bundle) != "":
+			flag = "--bundle"
+		case strings.TrimSpace(*extend) != "":
+			flag = "--extend"
+		default:
 			return two(cmd, args)
 		}
 		if len(args) > 0 {
-			return stint.Errorf(stint.EINVALID, "--bundle names its own resources; drop %q (usage: %s)", strings.Join(args, " "), cmd.UseLine())
+			return stint.Errorf(stint.EINVALID, "%s names its own resources; drop %q (usage: %s)", flag, strings.Join(args, " "), cmd.UseLine())
 		}
 		return nil
 	}

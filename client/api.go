@@ -39,16 +39,20 @@ type SubmitInput struct {
 	// allows it.
 	BreakGlass bool
 	StartsAt   *time.Time // nil means on approval
+	// ExtendsGrant asks for that grant of yours to be extended by Duration,
+	// through the flow's approval steps.
+	ExtendsGrant string
 }
 
 type submitBody struct {
-	Resources  []Resource `json:"resources,omitempty"`
-	Bundle     string     `json:"bundle,omitempty"`
-	Duration   string     `json:"duration,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-	Ticket     string     `json:"ticket,omitempty"`
-	BreakGlass bool       `json:"break_glass,omitempty"`
-	StartsAt   string     `json:"starts_at,omitempty"`
+	Resources    []Resource `json:"resources,omitempty"`
+	Bundle       string     `json:"bundle,omitempty"`
+	Duration     string     `json:"duration,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	Ticket       string     `json:"ticket,omitempty"`
+	BreakGlass   bool       `json:"break_glass,omitempty"`
+	ExtendsGrant string     `json:"extends_grant,omitempty"`
+	StartsAt     string     `json:"starts_at,omitempty"`
 }
 
 // Explanation answers "may USER request RESOURCE?" (POST /api/v1/can): the
@@ -139,7 +143,7 @@ func (c *Client) Resources(ctx context.Context) ([]stint.Eligible, error) {
 // Submit files a request. It returns the request, approved already when
 // its flow auto-approves.
 func (c *Client) Submit(ctx context.Context, in SubmitInput) (*stint.Request, error) {
-	body := submitBody{Resources: in.Resources, Bundle: in.Bundle, Reason: in.Reason, Ticket: in.Ticket, BreakGlass: in.BreakGlass,
+	body := submitBody{Resources: in.Resources, Bundle: in.Bundle, Reason: in.Reason, Ticket: in.Ticket, BreakGlass: in.BreakGlass, ExtendsGrant: in.ExtendsGrant,
 		Duration: optionalDuration(in.Duration)}
 	if in.StartsAt != nil {
 		body.StartsAt = in.StartsAt.UTC().Format(time.RFC3339Nano)

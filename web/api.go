@@ -46,6 +46,9 @@ type SubmitBody struct {
 	// allows it.
 	BreakGlass bool   `json:"break_glass,omitempty"`
 	StartsAt   string `json:"starts_at,omitempty"` // RFC 3339; "" means on approval
+	// ExtendsGrant asks for the caller's grant to be extended by Duration,
+	// through the flow's approval steps.
+	ExtendsGrant string `json:"extends_grant,omitempty"`
 }
 
 // CanBody is the body of POST /api/v1/can.
@@ -107,7 +110,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 // input checks the body and turns it into the service's input.
 func (b *SubmitBody) input() (access.SubmitInput, error) {
 	in := access.SubmitInput{Resources: b.Resources, Reason: b.Reason, Bundle: strings.TrimSpace(b.Bundle),
-		Ticket: strings.TrimSpace(b.Ticket), BreakGlass: b.BreakGlass}
+		Ticket: strings.TrimSpace(b.Ticket), BreakGlass: b.BreakGlass, ExtendsGrant: strings.TrimSpace(b.ExtendsGrant)}
 	switch {
 	case b.Account != "" || b.PermissionSet != "":
 		if len(b.Resources) > 0 {
@@ -117,8 +120,8 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 			return in, stint.Errorf(stint.EINVALID, "account and permission_set go together; give both")
 		}
 		in.Resources = []access.ResourceInput{{Account: b.Account, PermissionSet: b.PermissionSet}}
-	case len(b.Resources) == 0 && in.Bundle == "":
-		return in, stint.Errorf(stint.EINVALID, "a request needs resources, account and permission_set, or a bundle")
+	case len(b.Resources) == 0 && in.Bundle == "" && in.ExtendsGrant == "":
+		return in, stint.Errorf(stint.EINVALID, "a request needs resources, account and permission_set, a bundle, or extends_grant")
 	}
 	for i, res := range in.Resources {
 		if strings.TrimSpace(res.Account) == "" || strings.TrimSpace(res.PermissionSet) == "" {

@@ -84,7 +84,7 @@ func TestMalformedBodies(t *testing.T) {
 		{name: "bad duration", path: "/api/v1/requests", body: `{"account":"prod-payments","permission_set":"AdministratorAccess","duration":"soon"}`, wantMsg: `invalid duration "soon"`},
 		{name: "bad start", path: "/api/v1/requests", body: `{"account":"prod-payments","permission_set":"AdministratorAccess","starts_at":"tomorrow"}`, wantMsg: "RFC 3339"},
 		{name: "break_glass not a boolean", path: "/api/v1/requests", body: `{"account":"a","permission_set":"b","break_glass":"yes"}`, wantMsg: `field "break_glass" must be true or false`},
-		{name: "neither resources nor bundle", path: "/api/v1/requests", body: `{"reason":"x","ticket":"INC-1"}`, wantMsg: "or a bundle"},
+		{name: "neither resources nor bundle", path: "/api/v1/requests", body: `{"reason":"x","ticket":"INC-1"}`, wantMsg: "a bundle, or extends_grant"},
 		{name: "activate with a field", path: "/api/v1/grants/x/activate", body: `{"for":"1h"}`, wantMsg: `unknown field "for"`},
 		{name: "can without account", path: "/api/v1/can", body: `{}`, wantMsg: "account and permission_set are required"},
 		{name: "half a shorthand", path: "/api/v1/requests", body: `{"account":"prod-payments"}`, wantMsg: "give both"},
