@@ -11,6 +11,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/config"
+	"github.com/stint-dev/stint/policy"
 )
 
 // Serve runs `stint serve`: it starts Main, reloads the config on SIGHUP and
@@ -37,10 +38,59 @@ func Serve(ctx context.Context, configPath string) error {
 	}
 }
 
-// ValidateConfig runs `stint config validate`.
+// ValidateConfig runs `stint config validate`: the file must load, its flows
+// must compile to Cedar policies, and, when the configured SQLite store
+// already holds a directory snapshot, every group, user, account, OU and
+// permission set it names must exist there (errors) and the advice of
+// config.CheckAgainst is printed as warnings on stderr.
 func ValidateConfig(configPath string) error {
-	_, err := config.Load(configPath)
-	return err
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return err
+	}
+	if _, err := policy.New(policy.Config{Flows: cfg.Flows, Groups: cfg.Groups}); err != nil {
+		return fmt.Errorf("%s: %w", configPath, err)
+	}
+	dir := snapshot(cfg)
+	if dir == nil {
+		return nil
+	}
+	var errs []string
+	for _, p := range cfg.CheckAgainst(dir) {
+		if p.Warning {
+			fmt.Fprintln(os.Stderr, p.String())
+			continue
+		}
+		errs = append(errs, p.String())
+	}
+	if len(errs) > 0 {
+		return stint.Errorf(stint.EINVALID, "%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// snapshot returns the directory the configured store last synced, when the
+// store is an existing SQLite file (validation never creates a store).
+func snapshot(cfg *config.Config) *stint.Directory {
+	kind, target := cfg.StoreKind()
+	if kind != "sqlite" {
+		return nil
+	}
+	if _, err := os.Stat(target); err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	store, _, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil
+	}
+	defer store.Close()
+	dir, err := store.DirectoryGet(ctx)
+	if err != nil {
+		return nil
+	}
+	return dir
 }
 
 // CreateToken runs `stint token create`: it works on the store directly (the

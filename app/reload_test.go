@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/app"
 	"github.com/stint-dev/stint/client"
 )
 
@@ -64,4 +65,21 @@ func TestReload(t *testing.T) {
 	require.Equal(t, stint.EventConfigReloaded, last.Type)
 	require.Equal(t, []any{"contractor"}, last.Data["flows_added"])
 	require.NotEqual(t, last.Data["old_hash"], last.Data["new_hash"])
+}
+
+// TestValidateConfigAgainstDirectory: `stint config validate` checks names
+// against the directory the store last synced.
+func TestValidateConfigAgainstDirectory(t *testing.T) {
+	t.Parallel()
+	e := setupEnv(t)
+	m := e.start(t, e.moto.URL()) // syncs the directory into the store
+	require.NoError(t, app.ValidateConfig(m.ConfigPath))
+	data, err := os.ReadFile(m.ConfigPath)
+	require.NoError(t, err)
+	bad := strings.Replace(string(data), "approvers: [group:Security]", "approvers: [group:Securty]", 1)
+	require.NoError(t, os.WriteFile(m.ConfigPath, []byte(bad), 0o600))
+	err = app.ValidateConfig(m.ConfigPath)
+	require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
+	require.Contains(t, err.Error(), "Securty")
+	require.Contains(t, err.Error(), "did you mean Security")
 }
