@@ -110,11 +110,11 @@ func (s *Service) recordSubmission(ctx context.Context, tx stint.Tx, c *Caller, 
 	if r.BreakGlass {
 		data["break_glass"] = true
 	}
-	if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventRequestCreated, r.ID, data)); err != nil {
+	if err := s.append(ctx, tx, s.event(c.User.Email, stint.EventRequestCreated, r.ID, data)); err != nil {
 		return err
 	}
 	if r.BreakGlass {
-		if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventBreakGlass, r.ID, map[string]any{
+		if err := s.append(ctx, tx, s.event(c.User.Email, stint.EventBreakGlass, r.ID, map[string]any{
 			"flow": r.Flow, "resources": resourceIDs(r), "reason": r.Reason, "duration": r.Duration.String(),
 			"note": "BREAK-GLASS: access granted without approval; review this use"})); err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *Service) recordSubmission(ctx context.Context, tx stint.Tx, c *Caller, 
 	if r.BreakGlass {
 		how["break_glass"] = true
 	}
-	if err := tx.EventAppend(ctx, s.event("system", stint.EventRequestApproved, r.ID, how)); err != nil {
+	if err := s.append(ctx, tx, s.event("system", stint.EventRequestApproved, r.ID, how)); err != nil {
 		return err
 	}
 	return s.approved(ctx, tx, r, now)
@@ -154,7 +154,7 @@ func (s *Service) approved(ctx context.Context, tx stint.Tx, r *stint.Request, n
 	if err := tx.GrantUpdate(ctx, next); err != nil {
 		return err
 	}
-	return tx.EventAppend(ctx, s.event("system", stint.EventGrantExtended, g.ID, map[string]any{
+	return s.append(ctx, tx, s.event("system", stint.EventGrantExtended, g.ID, map[string]any{
 		"by": r.ExtendBy.String(), "old_ends_at": g.EndsAt, "ends_at": next.EndsAt, "extensions": next.Extensions, "request_id": r.ID}))
 }
 
@@ -277,7 +277,7 @@ func (s *Service) createGrants(ctx context.Context, tx stint.Tx, r *stint.Reques
 		if g.BreakGlass {
 			data["break_glass"] = true
 		}
-		if err := tx.EventAppend(ctx, s.event("system", typ, g.ID, data)); err != nil {
+		if err := s.append(ctx, tx, s.event("system", typ, g.ID, data)); err != nil {
 			return err
 		}
 		jobs := []stint.Job{jobAt(stint.ExpireGrantArgs{GrantID: g.ID}, g.EndsAt, now)}
@@ -401,7 +401,7 @@ func (s *Service) review(ctx context.Context, c *Caller, id string,
 			st := next.Steps[next.CurrentStep()]
 			data["next_step"], data["approvals"], data["quorum"] = st.Name, len(st.Approvals), st.Quorum
 		}
-		if err := tx.EventAppend(ctx, s.event(c.User.Email, typ, r.ID, data)); err != nil {
+		if err := s.append(ctx, tx, s.event(c.User.Email, typ, r.ID, data)); err != nil {
 			return err
 		}
 		if next.State == stint.RequestApproved {
@@ -433,7 +433,7 @@ func (s *Service) Cancel(ctx context.Context, c *Caller, id string) (*stint.Requ
 		if err := tx.RequestUpdate(ctx, next); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event(c.User.Email, stint.EventRequestCancelled, r.ID, nil))
+		return s.append(ctx, tx, s.event(c.User.Email, stint.EventRequestCancelled, r.ID, nil))
 	})
 	return next, err
 }
@@ -523,7 +523,7 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event(c.User.Email, stint.EventGrantExtended, g.ID, map[string]any{
+		return s.append(ctx, tx, s.event(c.User.Email, stint.EventGrantExtended, g.ID, map[string]any{
 			"by": stint.FormatDuration(d), "old_ends_at": g.EndsAt, "ends_at": next.EndsAt, "extensions": next.Extensions}))
 	})
 	if err != nil {

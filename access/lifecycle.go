@@ -122,7 +122,7 @@ func (s *Service) prepareActivation(ctx context.Context, id string) (*stint.Gran
 		out = next
 		expire = next.State == stint.GrantRevoking || !now.Before(next.EndsAt)
 		revoke = next.State == stint.GrantRevoking
-		return tx.EventAppend(ctx, s.event("system", typ, g.ID, map[string]any{"state": string(next.State), "attempts": next.Attempts}))
+		return s.append(ctx, tx, s.event("system", typ, g.ID, map[string]any{"state": string(next.State), "attempts": next.Attempts}))
 	})
 	switch {
 	case err != nil:
@@ -188,7 +188,7 @@ func (s *Service) holdNew(ctx context.Context, g *stint.Grant) (*stint.Effect, e
 		if !exists {
 			return nil
 		}
-		return tx.EventAppend(ctx, s.event("system", stint.EventEffectAdopted, g.ID, map[string]any{
+		return s.append(ctx, tx, s.event("system", stint.EventEffectAdopted, g.ID, map[string]any{
 			"effect": e.Key, "note": "assignment existed before stint; it will never be removed by stint"}))
 	})
 	return e, err
@@ -219,7 +219,7 @@ func (s *Service) finishActivation(ctx context.Context, id, key string, created 
 			}
 		}
 		if created {
-			if err := tx.EventAppend(ctx, s.event("system", stint.EventEffectCreated, g.ID, map[string]any{"effect": key})); err != nil {
+			if err := s.append(ctx, tx, s.event("system", stint.EventEffectCreated, g.ID, map[string]any{"effect": key})); err != nil {
 				return err
 			}
 		}
@@ -230,7 +230,7 @@ func (s *Service) finishActivation(ctx context.Context, id, key string, created 
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event("system", stint.EventGrantActive, g.ID, map[string]any{
+		return s.append(ctx, tx, s.event("system", stint.EventGrantActive, g.ID, map[string]any{
 			"user": g.UserEmail, "resource": g.ResourceID, "ends_at": g.EndsAt, "shared": !created}))
 	})
 	return revoked, err
@@ -254,7 +254,7 @@ func (s *Service) recordFailure(ctx context.Context, id string, cause error) err
 			return err
 		}
 		at := now.Add(retryDelay(next.Attempts))
-		if err := tx.EventAppend(ctx, s.event("system", stint.EventGrantFailed, id, map[string]any{
+		if err := s.append(ctx, tx, s.event("system", stint.EventGrantFailed, id, map[string]any{
 			"op": next.FailedOp, "error": cause.Error(), "attempts": next.Attempts, "retry_at": at})); err != nil {
 			return err
 		}
@@ -359,9 +359,9 @@ func (s *Service) beginEnd(ctx context.Context, tx stint.Tx, next *stint.Grant, 
 	}
 	data := map[string]any{"reason": next.EndReason, "user": next.UserEmail, "resource": next.ResourceID}
 	if next.State == stint.GrantEnded {
-		return nil, tx.EventAppend(ctx, s.event(actor, stint.EventGrantEnded, next.ID, data))
+		return nil, s.append(ctx, tx, s.event(actor, stint.EventGrantEnded, next.ID, data))
 	}
-	if err := tx.EventAppend(ctx, s.event(actor, stint.EventGrantRevoking, next.ID, data)); err != nil {
+	if err := s.append(ctx, tx, s.event(actor, stint.EventGrantRevoking, next.ID, data)); err != nil {
 		return nil, err
 	}
 	e, remove, err := s.release(ctx, tx, next, now)
@@ -396,7 +396,7 @@ func (s *Service) release(ctx context.Context, tx stint.Tx, g *stint.Grant, now 
 		if len(next.Holders) == 0 && e.Preexisting {
 			err := tx.EffectDelete(ctx, e.Key, e.Version)
 			if err == nil {
-				err = tx.EventAppend(ctx, s.event("system", stint.EventEffectKept, g.ID, map[string]any{
+				err = s.append(ctx, tx, s.event("system", stint.EventEffectKept, g.ID, map[string]any{
 					"effect": e.Key, "note": "standing assignment kept"}))
 			}
 			return nil, false, err
@@ -405,7 +405,7 @@ func (s *Service) release(ctx context.Context, tx stint.Tx, g *stint.Grant, now 
 			return nil, false, err
 		}
 		if len(next.Holders) > 0 {
-			err := tx.EventAppend(ctx, s.event("system", stint.EventEffectKept, g.ID, map[string]any{
+			err := s.append(ctx, tx, s.event("system", stint.EventEffectKept, g.ID, map[string]any{
 				"effect": e.Key, "holders": next.Holders, "note": "still held by other grants"}))
 			return nil, false, err
 		}
@@ -459,7 +459,7 @@ func (s *Service) finishRevoke(ctx context.Context, p *revokePlan) error {
 				if err := tx.EffectDelete(ctx, e.Key, e.Version); err != nil {
 					return err
 				}
-				if err := tx.EventAppend(ctx, s.event("system", stint.EventEffectDeleted, id, map[string]any{"effect": e.Key})); err != nil {
+				if err := s.append(ctx, tx, s.event("system", stint.EventEffectDeleted, id, map[string]any{"effect": e.Key})); err != nil {
 					return err
 				}
 			} else if err != nil && !stint.IsCode(err, stint.ENOTFOUND) {
@@ -473,7 +473,7 @@ func (s *Service) finishRevoke(ctx context.Context, p *revokePlan) error {
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event("system", stint.EventGrantEnded, id, map[string]any{
+		return s.append(ctx, tx, s.event("system", stint.EventGrantEnded, id, map[string]any{
 			"reason": next.EndReason, "user": next.UserEmail, "resource": next.ResourceID}))
 	})
 }
@@ -499,7 +499,7 @@ func (s *Service) resumeRevoke(ctx context.Context, id string) error {
 			if err := tx.GrantUpdate(ctx, next); err != nil {
 				return err
 			}
-			if err := tx.EventAppend(ctx, s.event("system", stint.EventGrantRetried, id, map[string]any{"attempts": next.Attempts})); err != nil {
+			if err := s.append(ctx, tx, s.event("system", stint.EventGrantRetried, id, map[string]any{"attempts": next.Attempts})); err != nil {
 				return err
 			}
 			g = next
@@ -580,6 +580,6 @@ func (s *Service) ExpireRequest(ctx context.Context, id string) error {
 		if err := tx.RequestUpdate(ctx, next); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event("system", stint.EventRequestExpired, id, map[string]any{"review_by": r.ReviewBy}))
+		return s.append(ctx, tx, s.event("system", stint.EventRequestExpired, id, map[string]any{"review_by": r.ReviewBy}))
 	})
 }

@@ -148,7 +148,7 @@ func (s *Service) ActivateReady(ctx context.Context, c *Caller, id string) (*sti
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
-		if err := tx.EventAppend(ctx, s.event(c.User.Email, stint.EventGrantActivating, g.ID, map[string]any{
+		if err := s.append(ctx, tx, s.event(c.User.Email, stint.EventGrantActivating, g.ID, map[string]any{
 			"activated_by": c.User.Email, "starts_at": next.StartsAt, "ends_at": next.EndsAt})); err != nil {
 			return err
 		}

@@ -77,7 +77,7 @@ func (s *Service) recreateMissing(ctx context.Context, e *stint.Effect, live []s
 				return err
 			}
 		}
-		return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
+		return s.append(ctx, tx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
 			"action": "recreated", "reason": "assignment missing in AWS for live grants", "grants": live,
 			"was_standing": e.Preexisting}))
 	})
@@ -115,7 +115,7 @@ func (s *Service) removeOrphan(ctx context.Context, e *stint.Effect, rep *Reconc
 		if err := tx.EffectDelete(ctx, claimed.Key, claimed.Version); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
+		return s.append(ctx, tx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
 			"action": "removed", "reason": "no live grant holds this stint-made assignment", "holders": e.Holders}))
 	})
 }

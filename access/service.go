@@ -33,6 +33,10 @@ type Service struct {
 	// Policy returns the policy engine compiled from the current flows and
 	// groups. Default: the flows compiled once, without config groups.
 	Policy func() *policy.Engine
+	// Webhooks returns the notification endpoints; every event a webhook
+	// subscribes to is queued for delivery in the event's transaction.
+	// Default: none.
+	Webhooks func() []stint.Webhook
 	// Admins returns the emails of stint administrators.
 	Admins func() []string
 	// Now defaults to time.Now.
@@ -199,7 +203,7 @@ func (s *Service) SyncDirectory(ctx context.Context) (*stint.Directory, error) {
 		if err := tx.DirectoryPut(ctx, d); err != nil {
 			return err
 		}
-		return tx.EventAppend(ctx, s.event("system", stint.EventDirectorySynced, d.IdentityStoreID, map[string]any{
+		return s.append(ctx, tx, s.event("system", stint.EventDirectorySynced, d.IdentityStoreID, map[string]any{
 			"users": len(d.Users), "groups": len(d.Groups), "accounts": len(d.Accounts), "permission_sets": len(d.PermissionSets),
 		}))
 	})
@@ -210,6 +214,26 @@ func (s *Service) SyncDirectory(ctx context.Context) (*stint.Directory, error) {
 	s.dir, s.dirAt = d, time.Now()
 	s.dirMu.Unlock()
 	return d, nil
+}
+
+// append writes an audit event and queues its webhook deliveries, in tx.
+func (s *Service) append(ctx context.Context, tx stint.Tx, e *stint.Event) error {
+	if err := tx.EventAppend(ctx, e); err != nil {
+		return err
+	}
+	if s.Webhooks == nil {
+		return nil
+	}
+	var jobs []stint.Job
+	for _, w := range s.Webhooks() {
+		if w.Wants(e.Type) {
+			jobs = append(jobs, stint.Job{Args: stint.NotifyArgs{URL: w.URL, SecretEnv: w.SecretEnv, Event: *e}})
+		}
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	return tx.Enqueue(ctx, jobs...)
 }
 
 func (s *Service) event(actor, typ, subject string, data map[string]any) *stint.Event {

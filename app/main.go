@@ -107,6 +107,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Store: store, Provider: m.Provider, Logger: m.Logger,
 		Flows:  func() []stint.Flow { return m.cfg.Load().Flows },
 		Policy: m.engine.Load,
+		Webhooks: func() []stint.Webhook {
+			return m.cfg.Load().Webhooks
+		},
 		Admins: func() []string { return m.cfg.Load().Admins },
 	}
 	if m.ServiceHook != nil {

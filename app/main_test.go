@@ -64,6 +64,7 @@ type env struct {
 	org   *sampleorg.Org
 	dir   string
 	store string // store URL; default a SQLite file in dir
+	extra string // more top-level YAML for the config
 }
 
 // stores lists the store kinds every end-to-end scenario runs on.
@@ -121,6 +122,13 @@ flows:
       - name: security
         approvers: [group:Security, group:Admins]
         quorum: 2
+  - name: prod-breakglass
+    requesters: [group:OnCall]
+    resources:
+      - identity_center: {accounts: ["name:prod-web"], permission_sets: [AdministratorAccess]}
+    max_duration: 4h
+    approvers: [group:Security]
+    break_glass: {groups: [OnCall], max_duration: 1h}
   - name: sandbox-bundle
     requesters: [group:OnCall]
     resources:
@@ -140,8 +148,8 @@ func (e *env) writeConfig(t *testing.T, endpoint, listen string) string {
 	if store == "" {
 		store = "sqlite://" + filepath.Join(e.dir, "stint.db")
 	}
-	cfg := fmt.Sprintf("store: %s\nlisten: %s\nadmins: [bob@example.com]\nlog_level: debug\naws:\n  region: us-east-1\n  endpoint: %s\n%s",
-		store, listen, endpoint, testFlows)
+	cfg := fmt.Sprintf("store: %s\nlisten: %s\nadmins: [bob@example.com]\nlog_level: debug\naws:\n  region: us-east-1\n  endpoint: %s\n%s%s",
+		store, listen, endpoint, testFlows, e.extra)
 	path := filepath.Join(e.dir, "stint.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
 	return path

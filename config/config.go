@@ -63,6 +63,9 @@ type Config struct {
 	// ExpiryLookahead is how far ahead the in-process expiry timer arms, so
 	// that grants end on time despite the job queue's polling. Default: 10s.
 	ExpiryLookahead stint.Duration `json:"expiry_lookahead" yaml:"expiry_lookahead"`
+	// Webhooks receive audit events as JSON (break-glass uses, approvals,
+	// grants, ...), each delivery a durable, retried job. Default: none.
+	Webhooks []stint.Webhook `json:"webhooks,omitempty" yaml:"webhooks"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash

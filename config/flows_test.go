@@ -351,3 +351,18 @@ func TestTimeWindowParsing(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, time.UTC, loc)
 }
+
+func TestWebhooks(t *testing.T) {
+	t.Parallel()
+	base := "store: sqlite://x.db\naws: {region: us-east-1}\nflows: [{name: a, requesters: [group:E], resources: [{identity_center: {accounts: [all], permission_sets: [P]}}], max_duration: 1h, auto_approve: true}]\n"
+	cfg, err := config.LoadBytes("s.yaml", []byte(base+"webhooks:\n  - url: https://hooks.example.com/stint\n    events: [request.break_glass, grant.*]\n    secret_env: STINT_HOOK_SECRET\n"), func(string) string { return "" })
+	require.NoError(t, err)
+	require.Len(t, cfg.Webhooks, 1)
+	require.True(t, cfg.Webhooks[0].Wants("grant.active"))
+	require.False(t, cfg.Webhooks[0].Wants("request.created"))
+	_, err = config.LoadBytes("s.yaml", []byte(base+"webhooks:\n  - url: ftp://x\n    secret_env: \"abc def\"\n"), func(string) string { return "" })
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `webhook url "ftp://x" must be an http(s) URL`)
+	require.Contains(t, err.Error(), `secret_env "abc def" must name an environment variable`)
+	require.Regexp(t, `s\.yaml:5:\d+: webhook url`, err.Error())
+}

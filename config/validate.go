@@ -40,8 +40,24 @@ func (c *Config) check(bad []string) []Problem {
 	ch.aws()
 	ch.groups()
 	ch.flows()
+	ch.webhooks()
 	return ch.problems
 }
+
+func (ch *checker) webhooks() {
+	for i, w := range ch.c.Webhooks {
+		path := fmt.Sprintf("$.webhooks[%d]", i)
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ch.at(path+".url", "webhook url %q must be an http(s) URL", w.URL)
+		}
+		if w.SecretEnv != "" && !envName.MatchString(w.SecretEnv) {
+			ch.at(path+".secret_env", "secret_env %q must name an environment variable (letters, digits, _), not hold the secret", w.SecretEnv)
+		}
+	}
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (ch *checker) at(path, format string, args ...any) {
 	for _, b := range ch.bad {

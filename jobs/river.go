@@ -75,6 +75,7 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 		_, err := svc.SyncDirectory(ctx)
 		return err
 	}})
+	river.AddWorker(workers, newNotifyWorker())
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, DefaultReconcileInterval)),
 			func() (river.JobArgs, *river.InsertOpts) {

@@ -192,8 +192,9 @@ func formatAttributes(m map[string][]string) string {
 
 // question is one request decision in progress.
 type question struct {
-	in   RequestInput
-	user *stint.User // expanded
+	in    RequestInput
+	user  *stint.User // expanded; shared, read-only
+	flows []int       // the user's requester flows (userEntry.flows)
 	ents *entities
 	res  cedar.EntityUID
 	now  time.Time
@@ -213,11 +214,10 @@ func (e *Engine) newQuestion(in RequestInput) (*question, error) {
 	if in.User == nil || in.Account == nil || in.PermissionSet == "" {
 		return nil, stint.Errorf(stint.EINVALID, "a request decision needs a user, an account and a permission set")
 	}
-	u := e.Expand(in.User)
-	p := principalEntity(u)
-	res := newResourceEntities(e, in.Account, in.PermissionSet)
+	ue := e.userEntry(in.User)
+	res := e.resourceEntities(in.Account, in.PermissionSet)
 	return &question{
-		in: in, user: u, ents: &entities{e: e, principal: &p, res: &res},
+		in: in, user: ue.user, flows: ue.flows, ents: &entities{e: e, principal: &ue.principal, res: res},
 		res: res.resource.UID, now: e.now(),
 	}, nil
 }
@@ -272,23 +272,12 @@ func (e *Engine) askSet(q *question, c *compiled, breakGlass, fast bool) verdict
 // candidates returns the flows that name the permission set and list one
 // of the user's keys as a requester, in config order: a superset of the
 // flows Cedar can allow, so only their small policy sets are evaluated.
-func (e *Engine) candidates(u *stint.User, psKey string) []*compiled {
-	var idx []int
-	add := func(key string) {
-		for _, i := range e.byRequester[key] {
-			if e.flows[i].psKeys[psKey] && !slices.Contains(idx, i) {
-				idx = append(idx, i)
-			}
+func (e *Engine) candidates(q *question, psKey string) []*compiled {
+	var out []*compiled
+	for _, x := range q.flows {
+		if c := e.flows[x]; c.psKeys[psKey] {
+			out = append(out, c)
 		}
-	}
-	add("u:" + foldKey(u.Email))
-	for _, g := range u.Groups {
-		add("g:" + foldKey(g))
-	}
-	slices.Sort(idx)
-	out := make([]*compiled, len(idx))
-	for i, x := range idx {
-		out[i] = e.flows[x]
 	}
 	return out
 }
@@ -314,7 +303,7 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 	if err != nil {
 		return nil, err
 	}
-	cands := e.candidates(q.user, foldKey(in.PermissionSet))
+	cands := e.candidates(q, foldKey(in.PermissionSet))
 	exp, _ := e.decide(ctx, q, cands, true)
 	if !exp.Allowed {
 		// A flow not listing the user as a requester denies at rank 2 at

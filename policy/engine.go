@@ -64,6 +64,7 @@ type Engine struct {
 	now           func() time.Time
 	accountMu     sync.RWMutex
 	accountCache  map[string]*accountEntity
+	users         userCache
 	onCall        func(ctx context.Context, src stint.OnCallSource, email string) (bool, error)
 }
 

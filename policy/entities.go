@@ -1,9 +1,8 @@
 package policy
 
 import (
-	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cedar-policy/cedar-go"
@@ -60,7 +59,10 @@ type resourceEntities struct {
 }
 
 func newResourceEntities(e *Engine, a *stint.Account, permissionSet string) resourceEntities {
-	ae := e.accountEntities(a)
+	return *e.resourceEntities(a, permissionSet)
+}
+
+func buildResourceEntities(ae *accountEntity, a *stint.Account, permissionSet string) *resourceEntities {
 	ps := cedar.Entity{UID: cedar.NewEntityUID(typPS, cedar.String(foldKey(permissionSet)))}
 	parents := make([]cedar.EntityUID, 0, len(ae.ous)+2)
 	for i := range ae.ous {
@@ -73,7 +75,7 @@ func newResourceEntities(e *Engine, a *stint.Account, permissionSet string) reso
 			"account": ae.account.UID, "permission_set": cedar.String(permissionSet),
 		}),
 	}
-	return resourceEntities{resource: res, account: ae.account, permissionSet: ps, ous: ae.ous}
+	return &resourceEntities{resource: res, account: ae.account, permissionSet: ps, ous: ae.ous}
 }
 
 // accountEntity is an account's entity and its OU chain, cached by the
@@ -82,32 +84,18 @@ func newResourceEntities(e *Engine, a *stint.Account, permissionSet string) reso
 type accountEntity struct {
 	account cedar.Entity
 	ous     []cedar.Entity
+	// res caches the resource entities of the account by permission set.
+	mu  sync.RWMutex
+	res map[string]*resourceEntities
 }
 
 const accountCacheMax = 20000
 
 func (e *Engine) accountEntities(a *stint.Account) *accountEntity {
-	var kb strings.Builder
-	kb.WriteString(a.ID)
-	kb.WriteByte(0)
-	kb.WriteString(a.Name)
-	kb.WriteByte(0)
-	kb.WriteString(a.OUPath)
-	if len(a.Tags) > 0 {
-		keys := make([]string, 0, len(a.Tags))
-		for k := range a.Tags {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			kb.WriteByte(0)
-			kb.WriteString(strconv.Quote(k))
-			kb.WriteString(strconv.Quote(a.Tags[k]))
-		}
-	}
-	key := kb.String()
+	var buf [128]byte
+	kb := accountKey(buf[:0], a)
 	e.accountMu.RLock()
-	ae, ok := e.accountCache[key]
+	ae, ok := e.accountCache[string(kb)]
 	e.accountMu.RUnlock()
 	if ok {
 		return ae
@@ -135,7 +123,7 @@ func (e *Engine) accountEntities(a *stint.Account) *accountEntity {
 	if len(e.accountCache) >= accountCacheMax {
 		clear(e.accountCache)
 	}
-	e.accountCache[key] = ae
+	e.accountCache[string(kb)] = ae
 	e.accountMu.Unlock()
 	return ae
 }
