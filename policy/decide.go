@@ -76,18 +76,64 @@ type subject struct {
 // evaluation error denies: cedar-go skips a forbid policy that errors,
 // which must never turn into an allow.
 func (e *Engine) evaluate(c *compiled, action string, ents *entities, resource cedar.EntityUID, ctx cedar.Record, s *subject) verdict {
-	set := c.sets[action]
+	allowed, diag := judge(c.sets[action], action, ents, resource, ctx)
+	v := verdict{flow: c, allowed: allowed}
+	if !allowed {
+		v.rank, v.reason = c.explainDeny(action, diag, s)
+	}
+	return v
+}
+
+// judge asks Cedar; only an Allow without any error allows.
+func judge(set *cedar.PolicySet, action string, ents *entities, resource cedar.EntityUID, ctx cedar.Record) (bool, cedar.Diagnostic) {
 	req := cedar.Request{
 		Principal: ents.principal.UID,
-		Action:    cedar.NewEntityUID(typAction, cedar.String(action)),
+		Action:    actionUID(action),
 		Resource:  resource,
 		Context:   ctx,
 	}
 	dec, diag := cedar.Authorize(set, ents, req)
-	v := verdict{flow: c, allowed: dec == cedar.Allow && len(diag.Errors) == 0}
-	if v.allowed {
-		return v
+	return dec == cedar.Allow && len(diag.Errors) == 0, diag
+}
+
+// actionUIDs are the Action entities, built once.
+var actionUIDs = func() map[string]cedar.EntityUID {
+	m := make(map[string]cedar.EntityUID, len(actions))
+	for _, a := range actions {
+		m[a] = cedar.NewEntityUID(typAction, cedar.String(a))
 	}
+	return m
+}()
+
+func actionUID(action string) cedar.EntityUID {
+	if uid, ok := actionUIDs[action]; ok {
+		return uid
+	}
+	return cedar.NewEntityUID(typAction, cedar.String(action))
+}
+
+// denyRank is the rank explainDeny gives a denied diagnostic, without
+// building its messages: that of the farthest rule that fired.
+func (c *compiled) denyRank(diag cedar.Diagnostic) int {
+	if len(diag.Reasons) == 0 && len(diag.Errors) == 0 {
+		return rankNoPermission
+	}
+	rank := -1
+	for _, r := range diag.Reasons {
+		if k := kindRank[c.checks[r.PolicyID].kind]; rank < 0 || k < rank {
+			rank = k
+		}
+	}
+	if len(diag.Errors) > 0 && (rank < 0 || rankError < rank) {
+		rank = rankError
+	}
+	return rank
+}
+
+// explainDeny turns the diagnostic of a deny into its rank (how close it
+// came to an allow; the farthest rule that fired) and its reason (every
+// failed rule, farthest first).
+func (c *compiled) explainDeny(action string, diag cedar.Diagnostic, s *subject) (int, string) {
 	type fired struct {
 		rank int
 		msg  string
@@ -114,8 +160,7 @@ func (e *Engine) evaluate(c *compiled, action string, ents *entities, resource c
 			msgs = append(msgs, f.msg)
 		}
 	}
-	v.rank, v.reason = all[0].rank, strings.Join(msgs, "; ")
-	return v
+	return all[0].rank, strings.Join(msgs, "; ")
 }
 
 func (c *compiled) message(ck check, s *subject) string {
@@ -195,13 +240,11 @@ type question struct {
 	in    RequestInput
 	user  *stint.User // expanded; shared, read-only
 	flows []int       // the user's requester flows (userEntry.flows)
-	ents *entities
-	res  cedar.EntityUID
-	now  time.Time
+	ents  *entities
+	res   cedar.EntityUID
+	now   time.Time
 	// records caches contexts: most flows of one question share one.
 	records []cachedRecord
-	// ranks keeps the detailed verdicts' ranks, by flow index.
-	ranks map[int]int
 }
 
 type cachedRecord struct {
@@ -245,38 +288,75 @@ func (e *Engine) askSet(q *question, c *compiled, breakGlass, fast bool) verdict
 		action = ActionBreakGlass
 	}
 	d := q.duration(c, breakGlass)
-	i := slices.IndexFunc(q.records, func(r cachedRecord) bool { return r.d == d && r.breakGlass == breakGlass })
-	if i < 0 {
-		ctx := &evalContext{
-			duration: d, now: q.now, requester: q.user.Email, requesterID: q.user.ID,
-			permissionSets: []string{q.in.PermissionSet}, breakGlass: breakGlass,
-		}
-		q.records = append(q.records, cachedRecord{d: d, breakGlass: breakGlass, rec: ctx.record()})
-		i = len(q.records) - 1
-	}
+	rec := q.record(d, breakGlass)
 	if fast {
 		set := c.fast[action]
 		if set == nil { // no break-glass in this flow
 			return verdict{flow: c}
 		}
-		dec, diag := cedar.Authorize(set, q.ents, cedar.Request{
-			Principal: q.ents.principal.UID, Action: cedar.NewEntityUID(typAction, cedar.String(action)),
-			Resource: q.res, Context: q.records[i].rec,
-		})
-		return verdict{flow: c, allowed: dec == cedar.Allow && len(diag.Errors) == 0}
+		allowed, _ := judge(set, action, q.ents, q.res, rec)
+		return verdict{flow: c, allowed: allowed}
 	}
 	s := &subject{user: q.user, account: q.in.Account, ps: q.in.PermissionSet, duration: d}
-	return e.evaluate(c, action, q.ents, q.res, q.records[i].rec, s)
+	return e.evaluate(c, action, q.ents, q.res, rec, s)
+}
+
+// record returns the question's context for a duration; most flows of one
+// question share one.
+func (q *question) record(d time.Duration, breakGlass bool) cedar.Record {
+	for _, r := range q.records {
+		if r.d == d && r.breakGlass == breakGlass {
+			return r.rec
+		}
+	}
+	ctx := &evalContext{
+		duration: d, now: q.now, requester: q.user.Email, requesterID: q.user.ID,
+		permissionSets: []string{q.in.PermissionSet}, breakGlass: breakGlass,
+	}
+	rec := ctx.record()
+	q.records = append(q.records, cachedRecord{d: d, breakGlass: breakGlass, rec: rec})
+	return rec
+}
+
+// pendingDeny is a flow's deny with the detailed set, its reason not yet
+// written: DecideRequest needs the reasons only when no flow allows.
+type pendingDeny struct {
+	c      *compiled
+	action string
+	diag   cedar.Diagnostic
+	d      time.Duration
+	rank   int
+}
+
+func (e *Engine) askDetailed(q *question, c *compiled, breakGlass bool) (bool, pendingDeny) {
+	action := ActionRequest
+	if breakGlass {
+		action = ActionBreakGlass
+	}
+	d := q.duration(c, breakGlass)
+	allowed, diag := judge(c.sets[action], action, q.ents, q.res, q.record(d, breakGlass))
+	if allowed {
+		return true, pendingDeny{}
+	}
+	return false, pendingDeny{c: c, action: action, diag: diag, d: d, rank: c.denyRank(diag)}
 }
 
 // candidates returns the flows that name the permission set and list one
 // of the user's keys as a requester, in config order: a superset of the
 // flows Cedar can allow, so only their small policy sets are evaluated.
 func (e *Engine) candidates(q *question, psKey string) []*compiled {
+	// Both lists are sorted: intersect them.
 	var out []*compiled
-	for _, x := range q.flows {
-		if c := e.flows[x]; c.psKeys[psKey] {
-			out = append(out, c)
+	a, b := q.flows, e.byPS[psKey]
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			a = a[1:]
+		case a[0] > b[0]:
+			b = b[1:]
+		default:
+			out = append(out, e.flows[a[0]])
+			a, b = a[1:], b[1:]
 		}
 	}
 	return out
@@ -303,21 +383,89 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 	if err != nil {
 		return nil, err
 	}
-	cands := e.candidates(q, foldKey(in.PermissionSet))
-	exp, _ := e.decide(ctx, q, cands, true)
-	if !exp.Allowed {
+	psKey := foldKey(in.PermissionSet)
+	cands := e.candidates(q, psKey)
+	exp, chosen, denies := e.decideRequest(ctx, q, cands)
+	if chosen == nil {
 		// A flow not listing the user as a requester denies at rank 2 at
 		// best, so when a candidate came closer the candidates suffice.
-		var rank int
-		exp, rank = e.decide(ctx, q, cands, false)
+		rank := rankNoPermission
+		for _, p := range denies {
+			rank = max(rank, p.rank)
+		}
 		if rank <= kindRank[kindRequester] {
-			exp = e.denyWithOthers(q, cands, exp)
+			exp = e.denyWithOthers(q, psKey, denies, exp)
 		}
 		return nil, &DeniedError{Err: stint.Errorf(stint.EFORBIDDEN, "%s", exp.Summary), Explanation: exp}
 	}
-	c := e.byName[foldKey(exp.Flow)]
-	f := cloneFlow(c.flow)
+	f := cloneFlow(chosen.flow)
 	return &Decision{Flow: &f, AutoApprove: exp.AutoApprove, Steps: exp.Steps, Explanation: exp}, nil
+}
+
+// decideRequest is decide for DecideRequest's candidates in one pass. Until
+// a flow allows, flows are asked their detailed sets (same verdict as the
+// fast ones), their deny reasons kept unwritten; after, only the flows that
+// could still win are asked, with the fast set. It returns the chosen flow
+// (nil on a deny) and, on a deny, every flow's pending deny in order.
+func (e *Engine) decideRequest(ctx context.Context, q *question, flows []*compiled) (*Explanation, *compiled, []pendingDeny) {
+	in := q.in
+	exp := &Explanation{User: q.user.Email, Resource: stint.ResourceID(in.Account.ID, in.PermissionSet)}
+	var denies []pendingDeny
+	var chosen, first *compiled
+	auto, rule := false, ""
+	for _, c := range flows {
+		if first != nil {
+			if in.BreakGlass || !mayAutoApprove(&c.flow) || !e.askSet(q, c, in.BreakGlass, true).allowed {
+				continue // cannot beat the first allowed flow
+			}
+		} else if ok, p := e.askDetailed(q, c, in.BreakGlass); !ok {
+			denies = append(denies, p)
+			continue
+		} else {
+			first = c
+		}
+		exp.Reasons = append(exp.Reasons, FlowReason{Flow: c.flow.Name, Allowed: true})
+		if in.BreakGlass {
+			break
+		}
+		if ok, r := e.autoApprove(ctx, c, q.user, q.now, true); ok {
+			chosen, auto, rule = c, true, r
+			break
+		}
+	}
+	if first == nil {
+		exp.Reasons = make([]FlowReason, 0, len(denies))
+		var best *pendingDeny
+		var bestReason string
+		for i := range denies {
+			p := &denies[i]
+			s := &subject{user: q.user, account: in.Account, ps: in.PermissionSet, duration: p.d}
+			_, reason := p.c.explainDeny(p.action, p.diag, s)
+			exp.Reasons = append(exp.Reasons, FlowReason{Flow: p.c.flow.Name, Reason: reason})
+			if best == nil || p.rank > best.rank {
+				best, bestReason = p, reason
+			}
+		}
+		why := fmt.Sprintf("no flow includes permission set %q", in.PermissionSet)
+		if best != nil {
+			why = fmt.Sprintf("flow %q: %s", best.c.Flow(), bestReason)
+		}
+		exp.Summary = denySummary(q, why)
+		return exp, nil, denies
+	}
+	if chosen == nil {
+		chosen = first
+	}
+	e.explainAllow(q, exp, chosen, auto, rule)
+	return exp, chosen, nil
+}
+
+func denySummary(q *question, why string) string {
+	what := "request"
+	if q.in.BreakGlass {
+		what = "use break-glass access to"
+	}
+	return fmt.Sprintf("no flow lets %s %s %s in %s: %s", q.user.Email, what, q.in.PermissionSet, accountLabel(q.in.Account), why)
 }
 
 // denyWithOthers completes the explanation of a deny with the closest of
@@ -325,23 +473,23 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 // Their reason is known without Cedar (the requester rule fails; rank 2
 // when the flow covers the resource, 1 otherwise), which keeps denies
 // cheap. The explanation lists the candidate flows and that one; Explain
-// evaluates every flow.
-func (e *Engine) denyWithOthers(q *question, cands []*compiled, candExp *Explanation) *Explanation {
+// evaluates every flow. denies and candExp.Reasons are the candidates',
+// in config order.
+func (e *Engine) denyWithOthers(q *question, psKey string, denies []pendingDeny, candExp *Explanation) *Explanation {
 	in := q.in
-	byFlow := map[string]FlowReason{}
-	for _, r := range candExp.Reasons {
-		byFlow[r.Flow] = r
-	}
 	exp := &Explanation{User: candExp.User, Resource: candExp.Resource}
 	bestRank, why := -1, fmt.Sprintf("no flow includes permission set %q", in.PermissionSet)
 	var bestFlow *compiled
-	for _, c := range e.byPermissionSet(foldKey(in.PermissionSet)) {
-		r, ok := byFlow[c.flow.Name]
-		if ok {
+	j := 0 // next candidate; candidates are a config-ordered subset of byPS
+	for _, x := range e.byPS[psKey] {
+		c := e.flows[x]
+		if j < len(denies) && denies[j].c == c {
+			r := candExp.Reasons[j]
 			exp.Reasons = append(exp.Reasons, r)
-			if rank := q.ranks[c.idx]; rank > bestRank {
+			if rank := denies[j].rank; rank > bestRank {
 				bestRank, bestFlow, why = rank, nil, fmt.Sprintf("flow %q: %s", c.flow.Name, r.Reason)
 			}
+			j++
 			continue
 		}
 		if bestRank >= kindRank[kindRequester] {
@@ -363,11 +511,7 @@ func (e *Engine) denyWithOthers(q *question, cands []*compiled, candExp *Explana
 		exp.Reasons = append(exp.Reasons, FlowReason{Flow: bestFlow.flow.Name, Reason: msg})
 		why = fmt.Sprintf("flow %q: %s", bestFlow.flow.Name, msg)
 	}
-	what := "request"
-	if in.BreakGlass {
-		what = "use break-glass access to"
-	}
-	exp.Summary = fmt.Sprintf("no flow lets %s %s %s in %s: %s", q.user.Email, what, in.PermissionSet, accountLabel(in.Account), why)
+	exp.Summary = denySummary(q, why)
 	return exp
 }
 
@@ -406,12 +550,6 @@ func (e *Engine) decide(ctx context.Context, q *question, flows []*compiled, fas
 			exp.Reasons = append(exp.Reasons, FlowReason{Flow: c.flow.Name, Allowed: v.allowed, Reason: v.reason})
 		}
 		if !v.allowed {
-			if !fast {
-				if q.ranks == nil {
-					q.ranks = map[int]int{}
-				}
-				q.ranks[c.idx] = v.rank
-			}
 			if best == nil || v.rank > best.rank {
 				best = &v
 			}
@@ -439,16 +577,19 @@ func (e *Engine) decide(ctx context.Context, q *question, flows []*compiled, fas
 		if best != nil {
 			why = fmt.Sprintf("flow %q: %s", best.flow.Flow(), best.reason)
 		}
-		what := "request"
-		if in.BreakGlass {
-			what = "use break-glass access to"
-		}
-		exp.Summary = fmt.Sprintf("no flow lets %s %s %s in %s: %s", q.user.Email, what, in.PermissionSet, accountLabel(in.Account), why)
+		exp.Summary = denySummary(q, why)
 		if best == nil {
 			return exp, rankNoPermission
 		}
 		return exp, best.rank
 	}
+	e.explainAllow(q, exp, chosen, auto, rule)
+	return exp, 0
+}
+
+// explainAllow completes the explanation of an allow through chosen.
+func (e *Engine) explainAllow(q *question, exp *Explanation, chosen *compiled, auto bool, rule string) {
+	in := q.in
 	f := &chosen.flow
 	exp.Allowed, exp.Flow, exp.AutoApprove, exp.MaxDuration = true, f.Name, auto, f.MaxDuration
 	exp.Steps = f.Steps([]string{in.PermissionSet}, q.user)
@@ -463,7 +604,6 @@ func (e *Engine) decide(ctx context.Context, q *question, flows []*compiled, fas
 	default:
 		exp.Summary = fmt.Sprintf("allowed through flow %q after approval: %s", f.Name, describeSteps(exp.Steps))
 	}
-	return exp, 0
 }
 
 // mayAutoApprove reports whether the flow has any auto-approve rule.

@@ -4,8 +4,10 @@
 //
 // # Cedar model
 //
-// Entities (built per decision from the domain values, each listing all
-// its ancestors as parents so `in` is one lookup; IDs of users,
+// Entities (built from the domain values and cached, bounded, by the
+// content of the user or account, never by pointer or ID, so a changed
+// directory entry misses; each lists all its ancestors as parents so `in`
+// is one lookup; IDs of users,
 // groups, permission sets are case-folded, as the root package compares
 // them; OU paths are lower-cased):
 //
