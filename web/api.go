@@ -86,25 +86,39 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resources(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r) {
-		return
-	}
-	list, err := s.svc.Resources(r.Context(), caller(r))
-	s.answer(w, r, http.StatusOK, nonNil(list), err)
+	plainList(s, w, r, s.svc.Resources)
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
-	var body SubmitBody
+	withBody[SubmitBody](s, w, r, http.StatusCreated, s.svc.Submit)
+}
+
+// plainList answers a listing that takes no query parameters.
+func plainList[T any](s *Server, w http.ResponseWriter, r *http.Request, do func(context.Context, *access.Caller) ([]T, error)) {
+	if !s.checkQuery(w, r) {
+		return
+	}
+	list, err := do(r.Context(), caller(r))
+	s.answer(w, r, http.StatusOK, nonNil(list), err)
+}
+
+// withBody decodes a body that checks itself into the service's input, calls
+// the service and answers with its result.
+func withBody[B any, I any, O any, PB interface {
+	*B
+	input() (I, error)
+}](s *Server, w http.ResponseWriter, r *http.Request, status int, do func(context.Context, *access.Caller, I) (O, error)) {
+	var body B
 	if !s.decode(w, r, &body) {
 		return
 	}
-	in, err := body.input()
+	in, err := PB(&body).input()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := s.svc.Submit(r.Context(), caller(r), in)
-	s.answer(w, r, http.StatusCreated, req, err)
+	out, err := do(r.Context(), caller(r), in)
+	s.answer(w, r, status, out, err)
 }
 
 // input checks the body and turns it into the service's input.
@@ -221,25 +235,11 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) flows(w http.ResponseWriter, r *http.Request) {
-	if !s.checkQuery(w, r) {
-		return
-	}
-	list, err := s.svc.ListFlows(r.Context(), caller(r))
-	s.answer(w, r, http.StatusOK, nonNil(list), err)
+	plainList(s, w, r, s.svc.ListFlows)
 }
 
 func (s *Server) can(w http.ResponseWriter, r *http.Request) {
-	var body CanBody
-	if !s.decode(w, r, &body) {
-		return
-	}
-	in, err := body.input()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ex, err := s.svc.Can(r.Context(), caller(r), in)
-	s.answer(w, r, http.StatusOK, ex, err)
+	withBody[CanBody](s, w, r, http.StatusOK, s.svc.Can)
 }
 
 // input checks the body and turns it into the service's input.
