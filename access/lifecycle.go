@@ -309,8 +309,10 @@ func (s *Service) Expire(ctx context.Context, id string) error {
 // activate them or re-arm its timers.
 func (s *Service) ExpireDue(ctx context.Context, ids []string) (notDue []*stint.Grant, err error) {
 	var plans []*revokePlan
-	err = s.Store.Tx(ctx, func(tx stint.Tx) error {
+	err = s.Store.Tx(ctx, func(outer stint.Tx) error {
 		plans, notDue = nil, nil
+		tx := &jobBuffer{Tx: outer}
+		defer func() { tx.jobs = nil }()
 		now := s.now()
 		for _, id := range ids {
 			g, err := tx.GrantGet(ctx, id)
@@ -339,7 +341,7 @@ func (s *Service) ExpireDue(ctx context.Context, ids []string) (notDue []*stint.
 				plans = append(plans, plan)
 			}
 		}
-		return nil
+		return tx.flush(ctx)
 	})
 	if err != nil {
 		return nil, err
@@ -582,4 +584,23 @@ func (s *Service) ExpireRequest(ctx context.Context, id string) error {
 		}
 		return s.append(ctx, tx, s.event("system", stint.EventRequestExpired, id, map[string]any{"review_by": r.ReviewBy}))
 	})
+}
+
+// jobBuffer collects a transaction's jobs and inserts them in one statement
+// at the end (a batch of expiries queues one backstop job per grant).
+type jobBuffer struct {
+	stint.Tx
+	jobs []stint.Job
+}
+
+func (b *jobBuffer) Enqueue(_ context.Context, jobs ...stint.Job) error {
+	b.jobs = append(b.jobs, jobs...)
+	return nil
+}
+
+func (b *jobBuffer) flush(ctx context.Context) error {
+	if len(b.jobs) == 0 {
+		return nil
+	}
+	return b.Tx.Enqueue(ctx, b.jobs...)
 }

@@ -16,7 +16,8 @@ import (
 const (
 	DefaultLookahead      = 10 * time.Second
 	DefaultExpiryInterval = time.Second
-	DefaultExpiryBatch    = 250
+	DefaultExpiryBatch    = 50
+	DefaultExpiryParallel = 4
 )
 
 // Expirer ends grants at their exact end time, and starts scheduled grants at
@@ -31,9 +32,12 @@ type Expirer struct {
 	Lookahead time.Duration
 	// Interval is how often the store is scanned. Default: 1s.
 	Interval time.Duration
-	// Batch bounds the grants ended in one transaction. Default: 250.
-	Batch  int
-	Logger *slog.Logger
+	// Batch bounds the grants ended in one transaction. Default: 50.
+	Batch int
+	// Parallel bounds the batches in flight at once (a networked store
+	// runs them side by side; SQLite serialises them). Default: 4.
+	Parallel int
+	Logger   *slog.Logger
 
 	mu      sync.Mutex
 	armed   map[string]time.Time // grant ID -> due time of its timer
@@ -138,6 +142,9 @@ func (x *Expirer) fire(id string) {
 
 func (x *Expirer) fireLoop(ctx context.Context) {
 	defer x.done.Done()
+	sem := make(chan struct{}, cmp.Or(x.Parallel, DefaultExpiryParallel))
+	var batches sync.WaitGroup
+	defer batches.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -149,7 +156,12 @@ func (x *Expirer) fireLoop(ctx context.Context) {
 			if len(ids) == 0 {
 				break
 			}
-			x.handle(ctx, ids)
+			sem <- struct{}{}
+			batches.Add(1)
+			go func() {
+				defer func() { <-sem; batches.Done() }()
+				x.handle(ctx, ids)
+			}()
 		}
 	}
 }
@@ -165,8 +177,19 @@ func (x *Expirer) take() []string {
 
 func (x *Expirer) handle(ctx context.Context, ids []string) {
 	notDue, err := x.Service.ExpireDue(ctx, ids)
-	if err != nil {
-		x.log().Warn("expiring grants failed; their jobs will retry", "grants", len(ids), "err", err)
+	if err != nil && len(ids) > 1 {
+		// One grant changed under the batch (say, revoked meanwhile): end
+		// the others one by one rather than wait for the next scan.
+		notDue = nil
+		for _, id := range ids {
+			nd, err := x.Service.ExpireDue(ctx, []string{id})
+			if err != nil {
+				x.log().Warn("expiring grant failed; its job will retry", "grant", id, "err", err)
+			}
+			notDue = append(notDue, nd...)
+		}
+	} else if err != nil {
+		x.log().Warn("expiring grant failed; its job will retry", "grant", ids[0], "err", err)
 	}
 	x.mu.Lock()
 	for _, id := range ids {
