@@ -98,7 +98,6 @@ func pct(d []time.Duration, p int) time.Duration {
 
 func us(d time.Duration) string { return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond)) }
 
-
 // policyFixture builds the directory and flows of the target size.
 func policyFixture() (*stint.Directory, []stint.Flow, map[string][]string) {
 	return policytest.Fixture(polFlows, polUsers, polAccounts, false)
