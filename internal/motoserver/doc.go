@@ -5,4 +5,9 @@
 // One moto process serves every account and region; its state is global to
 // the process, so a test package starts one server and keeps tests apart by
 // using distinct accounts, users or resources rather than resetting it.
+//
+// Options.SSOAdminExtensions runs moto through ssoadmin_ext.py, which adds
+// the sso-admin operations moto 5.2.1 lacks (tagging, permission-set
+// provisioning status, ...) for Identity Center tests and the Terraform
+// benchmark; TERRAFORM.md has the Terraform recipe. Test rig only.
 package motoserver

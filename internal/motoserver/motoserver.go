@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -54,6 +55,21 @@ type Options struct {
 	NoManagedPolicies bool
 	// StartTimeout bounds the wait for moto to answer; default 30s.
 	StartTimeout time.Duration
+	// SSOAdminExtensions starts moto through ssoadmin_ext.py (embedded in
+	// this package; its header lists every patch) instead of moto_server.
+	// The script patches moto 5.2.1's sso-admin in memory so it answers like
+	// AWS where moto does not: TagResource, UntagResource and
+	// ListTagsForResource on permission sets and instances,
+	// DescribePermissionSetProvisioningStatus for the request IDs that
+	// ProvisionPermissionSet returns, SessionDuration "PT1H" (not the number
+	// 3600, which the Go SDK rejects) when CreatePermissionSet omits it, and
+	// one assignment per (target, permission set, principal) however often
+	// CreateAccountAssignment is called. Identity Center tests and the
+	// Terraform benchmark need these; Terraform's permission-set resource
+	// hangs on stock moto. It runs with the Python interpreter of the
+	// moto_server on PATH and takes the same arguments, environment and
+	// process handling. The default, false, runs stock moto_server.
+	SSOAdminExtensions bool
 }
 
 // Server is a running moto_server process.
@@ -63,6 +79,8 @@ type Server struct {
 	output  *lockedBuffer
 	done    chan struct{}
 	waitErr error
+	// scriptDir holds the SSOAdminExtensions wrapper; removed by Close.
+	scriptDir string
 
 	closeOnce sync.Once
 }
@@ -88,13 +106,20 @@ func StartWith(t testing.TB, opts Options) *Server {
 	return s
 }
 
-// Run starts moto_server and waits until it answers HTTP. The process runs
-// until Close is called; ctx bounds only the start. It returns an error that
+// Run starts moto_server (or, with SSOAdminExtensions, its wrapper) and
+// waits until it answers HTTP. The process runs until Close is called; ctx
+// bounds only the start. It returns an error that
 // says how to install moto when moto_server is not on PATH.
 func Run(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := exec.LookPath(Binary)
 	if err != nil {
 		return nil, fmt.Errorf("%s not found on PATH: install moto 5.2.1 with `pip install 'moto[server]==5.2.1'` and make sure moto_server is on PATH", Binary)
+	}
+	argv, scriptDir := []string{bin}, ""
+	if opts.SSOAdminExtensions {
+		if argv, scriptDir, err = extensionCommand(bin, opts.Env); err != nil {
+			return nil, err
+		}
 	}
 	host := cmp.Or(opts.Host, "127.0.0.1")
 	timeout := opts.StartTimeout
@@ -110,20 +135,27 @@ func Run(ctx context.Context, opts Options) (*Server, error) {
 				return nil, err
 			}
 		}
-		s, err := start(ctx, bin, host, port, opts, timeout)
-		if err == nil || opts.Port != 0 || attempt == 3 || ctx.Err() != nil {
-			return s, err
+		s, err := start(ctx, argv, host, port, opts, timeout)
+		if err == nil {
+			s.scriptDir = scriptDir
+			return s, nil
+		}
+		if opts.Port != 0 || attempt == 3 || ctx.Err() != nil {
+			if scriptDir != "" {
+				_ = os.RemoveAll(scriptDir)
+			}
+			return nil, err
 		}
 	}
 }
 
-func start(ctx context.Context, bin, host string, port int, opts Options, timeout time.Duration) (*Server, error) {
+func start(ctx context.Context, argv []string, host string, port int, opts Options, timeout time.Duration) (*Server, error) {
 	s := &Server{
 		url:    "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		output: &lockedBuffer{},
 		done:   make(chan struct{}),
 	}
-	s.cmd = exec.Command(bin, "-H", host, "-p", strconv.Itoa(port))
+	s.cmd = exec.Command(argv[0], slices.Concat(argv[1:], []string{"-H", host, "-p", strconv.Itoa(port)})...)
 	s.cmd.Env = append(append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES="+strconv.FormatBool(!opts.NoManagedPolicies)), opts.Env...)
 	var out io.Writer = s.output
 	if opts.Output != nil {
@@ -133,7 +165,7 @@ func start(ctx context.Context, bin, host string, port int, opts Options, timeou
 	// Own process group, and killed with us if this process dies first.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
@@ -183,6 +215,9 @@ func (s *Server) Close() error {
 		case <-time.After(5 * time.Second):
 			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 			<-s.done
+		}
+		if s.scriptDir != "" {
+			_ = os.RemoveAll(s.scriptDir)
 		}
 	})
 	return nil
