@@ -43,8 +43,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if orgMoto != nil {
-		_ = orgMoto.Close()
+	for _, srv := range []*motoserver.Server{orgMoto, identityMoto} {
+		if srv != nil {
+			_ = srv.Close()
+		}
 	}
 	os.Exit(code)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/client"
+	"github.com/stint-dev/stint/identityconfig"
 )
 
 // Defaults of the global flags.
@@ -33,6 +34,20 @@ type Options struct {
 	// ValidateConfig checks a config file (`stint config validate`); its
 	// error text may span lines.
 	ValidateConfig func(configPath string) error
+	// Plan plans an Identity Center file against the live set-up
+	// (`stint plan`).
+	Plan func(ctx context.Context, req PlanRequest) (*identityconfig.Plan, error)
+	// Apply plans, confirms and applies an Identity Center file (`stint
+	// apply`); see ApplyRequest. It returns a nil result when there is
+	// nothing to do, and an error when the plan is not confirmed.
+	Apply func(ctx context.Context, req ApplyRequest) (*identityconfig.ApplyResult, error)
+	// Export writes the live Identity Center set-up as an identity file
+	// (`stint export`).
+	Export func(ctx context.Context, configPath string, identities bool) ([]byte, error)
+	// IsTerminal reports whether a command's stdin or stdout (an io.Reader
+	// or io.Writer) is a terminal: plans are coloured, apply asks and draws
+	// a progress bar only then. Default: true for character devices.
+	IsTerminal func(v any) bool
 	// Version is printed by --version. Default: "dev".
 	Version string
 	// Getenv reads the environment (STINT_SERVER, STINT_TOKEN, STINT_CONFIG).
@@ -146,6 +161,9 @@ func NewRoot(opts Options) *cobra.Command {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.IsTerminal == nil {
+		opts.IsTerminal = isTerminal
+	}
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
@@ -180,12 +198,14 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 		&cobra.Group{ID: "review", Title: "Reviews and audit:"},
 		&cobra.Group{ID: "flows", Title: "Flows and policy:"},
 		&cobra.Group{ID: "admin", Title: "Server and administration:"},
+		&cobra.Group{ID: "identity", Title: "Identity Center as code:"},
 	)
 	root.AddCommand(
 		a.resourcesCmd(), a.requestCmd(), a.requestsCmd(), a.grantsCmd(), a.activateCmd(), a.revokeCmd(), a.extendCmd(), a.whoamiCmd(),
 		a.approveCmd(), a.denyCmd(), a.cancelCmd(), a.auditCmd(),
 		a.canCmd(), a.whoCanCmd(), a.flowsCmd(),
 		a.serveCmd(), a.configCmd(), a.tokenCmd(),
+		a.planCmd(), a.applyCmd(), a.exportCmd(),
 	)
 	return root
 }

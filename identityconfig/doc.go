@@ -54,5 +54,8 @@
 // are deleted; other assignments are left alone and counted, unless Prune
 // is set. Assignments that active grants hold are never deleted.
 //
-// Not yet here: apply, export, CLI wiring and scheduled drift detection.
+// Apply carries out a plan (apply*.go), Export writes the live set-up as a
+// file that plans clean (export.go); `stint plan`, `stint apply` and `stint
+// export` are in package cli, wired by package app. Not yet here: recording
+// what apply created (ownership across runs) and scheduled drift detection.
 package identityconfig

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stint-dev/stint/app"
 	"github.com/stint-dev/stint/cli"
+	"github.com/stint-dev/stint/identityconfig"
 )
 
 func main() {
@@ -17,8 +18,30 @@ func main() {
 		Serve:          app.Serve,
 		CreateToken:    app.CreateToken,
 		ValidateConfig: app.ValidateConfig,
+		Plan:           plan,
+		Apply:          apply,
+		Export: func(ctx context.Context, configPath string, identities bool) ([]byte, error) {
+			return app.Export(ctx, app.ExportOptions{IdentityOptions: app.IdentityOptions{ConfigPath: configPath}, Identities: identities})
+		},
 	})
 	code := cli.Execute(ctx, root, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+func planOptions(req cli.PlanRequest) app.PlanOptions {
+	return app.PlanOptions{IdentityOptions: app.IdentityOptions{ConfigPath: req.ConfigPath}, File: req.File, Prune: req.Prune}
+}
+
+func plan(ctx context.Context, req cli.PlanRequest) (*identityconfig.Plan, error) {
+	ip, err := app.Plan(ctx, planOptions(req))
+	if err != nil {
+		return nil, err
+	}
+	return ip.Plan, nil
+}
+
+func apply(ctx context.Context, req cli.ApplyRequest) (*identityconfig.ApplyResult, error) {
+	return app.Apply(ctx, app.ApplyOptions{PlanOptions: planOptions(req.PlanRequest), Out: req.Out, Color: req.Color,
+		Yes: req.Yes, Confirm: req.Confirm, Progress: req.Progress})
 }

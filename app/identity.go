@@ -1,0 +1,278 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/config"
+	"github.com/stint-dev/stint/identityconfig"
+	"github.com/stint-dev/stint/provider/identitycenter"
+)
+
+// IdentityOptions say where the AWS settings and the ledger come from, for
+// Plan, Apply and Export.
+type IdentityOptions struct {
+	// ConfigPath is the stint config: its aws section (region, endpoint,
+	// instance, rate limit) and its store, whose ledger says which
+	// assignments active grants hold. Required.
+	ConfigPath string
+	// AWS overrides the SDK configuration (tests). Default: the standard
+	// chain with the config's region and endpoint.
+	AWS *aws.Config
+	// ProviderConfig adjusts the Identity Center provider before it is
+	// built (tests raise the rate limit).
+	ProviderConfig func(*identitycenter.Config)
+	// Logger receives warnings. Default: a discarding logger, the CLI
+	// prints what matters.
+	Logger *slog.Logger
+}
+
+// PlanOptions configure Plan.
+type PlanOptions struct {
+	IdentityOptions
+	// File is the identity file, or a folder of them. Required.
+	File string
+	// Prune also plans deleting what the file does not declare.
+	Prune bool
+}
+
+// IdentityPlan is a plan with what it was made from, ready to apply.
+type IdentityPlan struct {
+	Plan     *identityconfig.Plan
+	Resolved *identityconfig.Resolved
+	Live     *identityconfig.Live
+	// Protected are the assignments that the ledger's grants hold.
+	Protected map[identityconfig.AssignmentKey]bool
+
+	aws      aws.Config
+	provider *identitycenter.Provider
+}
+
+// Plan runs `stint plan`: it loads the config and the identity file, reads
+// the directory and the live Identity Center state, and diffs them. The
+// assignments that the store's ledger records for grants (every aws-sso
+// effect) are protected: never deleted, not counted as drift. A config or
+// identity file that does not parse fails with EINVALID before any AWS
+// call; names and selectors that the organisation does not know fail with
+// EINVALID before anything is changed.
+func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
+	if opts.File == "" {
+		return nil, stint.Errorf(stint.EINVALID, "say which identity file to plan with -f FILE")
+	}
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := identityconfig.Load(opts.File)
+	if err != nil {
+		return nil, err
+	}
+	protected, err := ledgerAssignments(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openIdentity(ctx, cfg, opts.IdentityOptions)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.provider.Directory(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
+	}
+	resolved, err := identityconfig.Resolve(desired, dir)
+	if err != nil {
+		return nil, err
+	}
+	live, err := s.read(ctx, dir, desired.ManagesIdentities)
+	if err != nil {
+		return nil, err
+	}
+	p := identityconfig.Diff(resolved, live, identityconfig.DiffOptions{Prune: opts.Prune, Protected: protected})
+	return &IdentityPlan{Plan: p, Resolved: resolved, Live: live, Protected: protected, aws: s.aws, provider: s.provider}, nil
+}
+
+// ExportOptions configure Export.
+type ExportOptions struct {
+	IdentityOptions
+	// Identities also exports users, groups and memberships.
+	Identities bool
+}
+
+// Export runs `stint export`: it reads the live Identity Center set-up and
+// writes it as an identity file that Plan then reports as no changes.
+// Assignments that the ledger's grants hold are left out: they are
+// just-in-time access, not the standing set-up.
+func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	protected, err := ledgerAssignments(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openIdentity(ctx, cfg, opts.IdentityOptions)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := s.provider.Directory(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
+	}
+	live, err := s.read(ctx, dir, opts.Identities)
+	if err != nil {
+		return nil, err
+	}
+	return identityconfig.Export(live, dir, identityconfig.ExportOptions{Identities: opts.Identities, Exclude: protected})
+}
+
+// ErrApplyCancelled is returned by Apply when the plan was not confirmed.
+var ErrApplyCancelled = errors.New("apply cancelled; nothing was changed")
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	PlanOptions
+	// Out receives the plan before it is confirmed. Default: discarded.
+	Out io.Writer
+	// Color renders the plan with ANSI colours.
+	Color bool
+	// Yes applies without asking.
+	Yes bool
+	// Confirm asks whether to apply the plan (written to Out already); it
+	// is called unless Yes is set and the plan has changes. Without Yes,
+	// a nil Confirm refuses with EINVALID.
+	Confirm func(p *identityconfig.Plan) bool
+	// Progress is called as actions complete.
+	Progress func(done, total int, action string)
+	// PollInterval is the time between status checks; default the
+	// applier's.
+	PollInterval time.Duration
+}
+
+// Apply runs `stint apply`: Plan, the plan written to Out, confirmation
+// (Yes or Confirm), then the changes. It returns a nil result and no error
+// when there is nothing to do, ErrApplyCancelled when the plan is not
+// confirmed, EINVALID when it cannot ask, and otherwise the applier's
+// result, whose Failed counts the actions that failed.
+func Apply(ctx context.Context, opts ApplyOptions) (*identityconfig.ApplyResult, error) {
+	ip, err := Plan(ctx, opts.PlanOptions)
+	if err != nil {
+		return nil, err
+	}
+	out := cmp.Or[io.Writer](opts.Out, io.Discard)
+	if err := identityconfig.RenderText(out, ip.Plan, identityconfig.RenderOptions{Color: opts.Color}); err != nil {
+		return nil, err
+	}
+	if !ip.Plan.HasChanges() {
+		return nil, nil
+	}
+	if !opts.Yes {
+		if opts.Confirm == nil {
+			return nil, stint.Errorf(stint.EINVALID, "refusing to apply %d changes without confirmation; pass --yes", len(ip.Plan.Actions))
+		}
+		if !opts.Confirm(ip.Plan) {
+			return nil, ErrApplyCancelled
+		}
+	}
+	return ip.Apply(ctx, opts.Progress, opts.PollInterval)
+}
+
+// Apply applies the plan through the provider's limiter.
+func (ip *IdentityPlan) Apply(ctx context.Context, progress func(done, total int, action string), poll time.Duration) (*identityconfig.ApplyResult, error) {
+	a, err := identityconfig.NewApplier(identityconfig.ApplierConfig{
+		AWS: ip.aws, InstanceARN: ip.provider.InstanceARN(), IdentityStoreID: ip.provider.IdentityStoreID(),
+		Limiter: ip.provider.Limiter(), PollInterval: poll, Progress: progress,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.Apply(ctx, ip.Plan)
+}
+
+// identitySession is the AWS side of Plan, Apply and Export.
+type identitySession struct {
+	aws      aws.Config
+	provider *identitycenter.Provider
+	log      *slog.Logger
+}
+
+func openIdentity(ctx context.Context, cfg *config.Config, opts IdentityOptions) (*identitySession, error) {
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	var ac aws.Config
+	if opts.AWS != nil {
+		ac = *opts.AWS
+	} else {
+		lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
+		if cfg.AWS.Endpoint != "" {
+			lo = append(lo, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
+		}
+		loaded, err := awsconfig.LoadDefaultConfig(ctx, lo...)
+		if err != nil {
+			return nil, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
+		}
+		ac = loaded
+	}
+	pc := identitycenter.Config{
+		AWS: ac, Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN,
+		RateLimit: cfg.AWS.RateLimit, MaxCreatesInFlight: cfg.AWS.MaxCreatesInFlight, Logger: log,
+	}
+	if opts.ProviderConfig != nil {
+		opts.ProviderConfig(&pc)
+	}
+	p, err := identitycenter.New(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	return &identitySession{aws: ac, provider: p, log: log}, nil
+}
+
+func (s *identitySession) read(ctx context.Context, dir *stint.Directory, identities bool) (*identityconfig.Live, error) {
+	r, err := identityconfig.NewReader(identityconfig.ReaderConfig{
+		AWS: s.aws, InstanceARN: s.provider.InstanceARN(), IdentityStoreID: s.provider.IdentityStoreID(),
+		Limiter: s.provider.Limiter(), ReadIdentities: identities, Logger: s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	live, err := r.Read(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("read Identity Center: %w", err)
+	}
+	return live, nil
+}
+
+// ledgerAssignments returns the assignments that the store's ledger
+// records for grants (every aws-sso effect, whatever its state), when the
+// configured store exists; a SQLite file is never created here.
+func ledgerAssignments(ctx context.Context, cfg *config.Config) (map[identityconfig.AssignmentKey]bool, error) {
+	kind, target := cfg.StoreKind()
+	if kind == "sqlite" {
+		if _, err := os.Stat(target); err != nil {
+			return nil, nil
+		}
+	}
+	store, _, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the store to read which assignments grants hold: %w", err)
+	}
+	defer store.Close()
+	effects, err := store.EffectList(ctx, &stint.EffectListParams{Kind: stint.EffectKindSSO})
+	if err != nil {
+		return nil, fmt.Errorf("list the assignments grants hold: %w", err)
+	}
+	out := make(map[identityconfig.AssignmentKey]bool, len(effects))
+	for _, e := range effects {
+		out[identityconfig.AssignmentKey{AccountID: e.AccountID, PermissionSetARN: e.PermissionSetARN, PrincipalID: e.PrincipalID}] = true
+	}
+	return out, nil
+}
