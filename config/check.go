@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/internal/yamlstrict"
 )
 
 // CheckAgainst checks the config against what the directory holds and
@@ -121,10 +122,7 @@ func newDirIndex(c *Config, dir *stint.Directory) *dirIndex {
 
 // hint returns " (did you mean X?)" for the known name closest to s, or "".
 func (x *dirIndex) hint(s string, known []string) string {
-	if m := suggest(s, known); m != "" {
-		return fmt.Sprintf(" (did you mean %s?)", m)
-	}
-	return ""
+	return yamlstrict.DidYouMean(s, known)
 }
 
 // ref checks a "user:EMAIL" or "group:NAME" reference.

@@ -121,10 +121,14 @@ func LoadBytes(name string, data []byte, getenv func(string) string) (*Config, e
 	}
 	c := &Config{Path: name, Raw: data, file: f}
 	d := decodeFile(name, f, c)
-	c.nodes, c.keys = d.nodes, d.keys
+	c.nodes, c.keys = d.Nodes, d.Keys
 	c.ApplyEnv(getenv)
 	c.SetDefaults()
-	problems := append(d.problems, c.check(d.bad)...)
+	problems := make([]Problem, 0, len(d.Problems))
+	for _, p := range d.Problems {
+		problems = append(problems, fromStrict(p))
+	}
+	problems = append(problems, c.check(d.Bad)...)
 	if err := newError(problems); err != nil {
 		return nil, err
 	}

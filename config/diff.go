@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/internal/yamlstrict"
 )
 
 // Hash returns the hex SHA-256 of the file the config was read from (Raw),
@@ -108,7 +109,8 @@ func flowsByName(flows []stint.Flow) map[string]*stint.Flow {
 // "parent.key".
 func changedFields(a, b reflect.Value, prefix string) []string {
 	var out []string
-	for name, i := range structFields(a.Type()) {
+	fields, _ := yamlstrict.StructFields(a.Type())
+	for name, i := range fields {
 		fa, fb := a.Field(i), b.Field(i)
 		if fa.Kind() == reflect.Struct && fa.Type() != durationType {
 			out = append(out, changedFields(fa, fb, prefix+name+".")...)

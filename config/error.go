@@ -1,13 +1,10 @@
 package config
 
 import (
-	"cmp"
-	"fmt"
-	"math"
 	"slices"
-	"strings"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/internal/yamlstrict"
 )
 
 // Problem is one thing wrong with a configuration, located in the file when
@@ -33,13 +30,12 @@ func (p Problem) String() string {
 	if p.Warning {
 		msg = "warning: " + msg
 	}
-	switch {
-	case p.Line > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Col, msg)
-	case p.File != "":
-		return p.File + ": " + msg
-	}
-	return msg
+	return yamlstrict.Problem{File: p.File, Line: p.Line, Col: p.Col, Message: msg}.String()
+}
+
+// fromStrict converts a decoding problem.
+func fromStrict(p yamlstrict.Problem) Problem {
+	return Problem{File: p.File, Line: p.Line, Col: p.Col, Message: p.Message}
 }
 
 // Error lists every problem found in a configuration, in file order. It
@@ -50,13 +46,7 @@ type Error struct {
 }
 
 // Error returns the problems, one per line.
-func (e *Error) Error() string {
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
-}
+func (e *Error) Error() string { return yamlstrict.Lines(e.Problems) }
 
 // Unwrap returns the problems as a stint.EINVALID error.
 func (e *Error) Unwrap() error {
@@ -75,13 +65,7 @@ func newError(problems []Problem) error {
 
 // sortProblems orders problems by position, those without one last.
 func sortProblems(problems []Problem) {
-	line := func(p Problem) int {
-		if p.Line == 0 {
-			return math.MaxInt
-		}
-		return p.Line
-	}
 	slices.SortStableFunc(problems, func(a, b Problem) int {
-		return cmp.Or(cmp.Compare(line(a), line(b)), cmp.Compare(a.Col, b.Col))
+		return yamlstrict.ComparePositions(a.Line, a.Col, b.Line, b.Col)
 	})
 }

@@ -64,15 +64,15 @@ func Parse(files map[string][]byte) (*Desired, error) {
 	for _, name := range names {
 		var doc Desired
 		d := decodeBytes(name, files[name], &doc)
-		problems = append(problems, d.problems...)
-		if _, ok := d.nodes["$.users"]; ok {
+		problems = append(problems, d.Problems...)
+		if _, ok := d.Nodes["$.users"]; ok {
 			out.ManagesIdentities = true
 		}
-		if _, ok := d.nodes["$.groups"]; ok {
+		if _, ok := d.Nodes["$.groups"]; ok {
 			out.ManagesIdentities = true
 		}
 		src := func(list string, i int) *source {
-			return &source{file: name, path: fmt.Sprintf("$.%s[%d]", list, i), nodes: d.nodes, bad: d.bad}
+			return &source{file: name, path: fmt.Sprintf("$.%s[%d]", list, i), nodes: d.Nodes, bad: d.Failed}
 		}
 		for i := range doc.Users {
 			doc.Users[i].src = src("users", i)

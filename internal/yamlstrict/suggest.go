@@ -1,14 +1,14 @@
-package config
+package yamlstrict
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// suggest returns the candidate closest to s by edit distance (ignoring
+// Suggest returns the candidate closest to s by edit distance (ignoring
 // case), when it is close enough to be a likely typo: at most a third of
 // the longer word's length, and at most 3 edits. It returns "" otherwise.
-func suggest(s string, candidates []string) string {
+func Suggest(s string, candidates []string) string {
 	best, bestDist := "", -1
 	ls := strings.ToLower(s)
 	for _, c := range candidates {
@@ -23,6 +23,14 @@ func suggest(s string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// DidYouMean returns " (did you mean X?)" for Suggest's answer, or "".
+func DidYouMean(s string, candidates []string) string {
+	if m := Suggest(s, candidates); m != "" {
+		return " (did you mean " + m + "?)"
+	}
+	return ""
 }
 
 // editDistance is the Levenshtein distance between a and b; it stops early
