@@ -9,7 +9,10 @@
 //   - the Identity Center call rate achieved under the limiter while granting
 //     500 assignments, against the 20/s limit;
 //   - policy decisions (p50/p99, decisions/s on one core) and who-can over
-//     500 flows and 10,000 users (alone, without moto: -policy-only).
+//     500 flows and 10,000 users (alone, without moto: -policy-only);
+//   - identity as code against Terraform 1.11 (alone: -identity-only):
+//     applying 500 assignments (stint at 20/s against the 25 s floor, and
+//     with the limiter off) and a no-change plan (wall time and calls).
 //
 // Run it with `make bench`; PostgreSQL figures need STINT_BENCH_POSTGRES (a
 // DSN of a server where it may create databases; scripts/bench.sh starts one).
@@ -30,7 +33,13 @@ func main() {
 	submits := flag.Int("submits", 3000, "requests submitted over HTTP")
 	assign := flag.Int("assignments", 500, "assignments granted for the call-rate figure")
 	policyOnly := flag.Bool("policy-only", false, "measure only the policy engine (needs no moto_server)")
+	identityOnly := flag.Bool("identity-only", false, "measure only identity as code against Terraform")
 	flag.Parse()
+	const identityName = "identity as code: 500 assignments (10 accounts x 50 groups), stint vs Terraform"
+	if *identityOnly {
+		run(identityName, identityBench)
+		return
+	}
 	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
 	if *policyOnly {
 		return
@@ -55,6 +64,7 @@ func main() {
 		dsn, _ := b.storeDSN("sqlite")
 		return b.callRate(ctx, dsn, *assign)
 	})
+	run(identityName, identityBench)
 }
 
 func run(name string, fn func() error) {
