@@ -55,44 +55,13 @@ type submitBody struct {
 	StartsAt     string     `json:"starts_at,omitempty"`
 }
 
-// Explanation answers "may USER request RESOURCE?" (POST /api/v1/can): the
-// verdict, the flow that decided, the approval it needs, and for every flow
-// considered why it did or did not allow. It mirrors policy.Explanation, so
-// that the client does not depend on the policy engine.
-type Explanation struct {
-	Allowed     bool   `json:"allowed"`
-	User        string `json:"user"`
-	Resource    string `json:"resource"`
-	Flow        string `json:"flow,omitempty"`
-	AutoApprove bool   `json:"auto_approve"`
-	// BreakGlass reports whether the user could use the flow's break-glass
-	// access for this resource.
-	BreakGlass  bool                `json:"break_glass"`
-	MaxDuration stint.Duration      `json:"max_duration,omitempty"`
-	Steps       []stint.RequestStep `json:"steps,omitempty"`
-	Reasons     []FlowReason        `json:"reasons,omitempty"`
-	// Summary is the verdict in one sentence; for a deny, why.
-	Summary string `json:"summary,omitempty"`
-}
-
-// FlowReason says why one flow did or did not allow a request.
-type FlowReason struct {
-	Flow    string `json:"flow"`
-	Allowed bool   `json:"allowed"`
-	Reason  string `json:"reason"`
-}
-
-// WhoCan is one person who may request a resource, through one flow
-// (GET /api/v1/who-can). It mirrors policy.WhoCan.
-type WhoCan struct {
-	User        string         `json:"user"`
-	Flow        string         `json:"flow"`
-	AutoApprove bool           `json:"auto_approve"`
-	BreakGlass  bool           `json:"break_glass"`
-	MaxDuration stint.Duration `json:"max_duration"`
-	// Approvers are the approver references of every step, in order.
-	Approvers []string `json:"approvers,omitempty"`
-}
+// The answers of POST /api/v1/can and GET /api/v1/who-can are the root
+// package's types.
+type (
+	Explanation = stint.Explanation
+	FlowReason  = stint.FlowReason
+	WhoCan      = stint.WhoCan
+)
 
 // CanInput asks whether a user may request a permission set in an account.
 type CanInput struct {

@@ -7,9 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +14,6 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/client"
-	"github.com/stint-dev/stint/policy"
 )
 
 // recorded is what the fake server saw of one call.
@@ -231,37 +227,4 @@ func TestPolicyAnswers(t *testing.T) {
 	srv, _ = fakeServer(t, http.StatusForbidden, `{"error":{"code":"forbidden","message":"only stint admins may ask who can request a resource"}}`)
 	_, err = client.New(srv.URL, "tok").WhoCan(context.Background(), "a", "b")
 	require.True(t, stint.IsCode(err, stint.EFORBIDDEN), "err = %v", err)
-}
-
-// The client's mirrors of the policy answers name the same JSON fields.
-func TestMirrorsOfPolicyTypes(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name          string
-		mirror, owner any
-	}{
-		{"Explanation", client.Explanation{}, policy.Explanation{}},
-		{"FlowReason", client.FlowReason{}, policy.FlowReason{}},
-		{"WhoCan", client.WhoCan{}, policy.WhoCan{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, jsonTags(reflect.TypeOf(tt.owner)), jsonTags(reflect.TypeOf(tt.mirror)))
-		})
-	}
-}
-
-// jsonTags lists a struct's JSON tags with their field types, sorted.
-func jsonTags(t reflect.Type) []string {
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		typ := f.Type.String()
-		if strings.HasPrefix(typ, "[]policy.") || strings.HasPrefix(typ, "[]client.") {
-			typ = "[]" + typ[strings.Index(typ, ".")+1:]
-		}
-		out = append(out, f.Tag.Get("json")+" "+typ)
-	}
-	slices.Sort(out)
-	return out
 }
