@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
@@ -78,6 +77,7 @@ type Server struct {
 	cmd     *exec.Cmd
 	output  *lockedBuffer
 	done    chan struct{}
+	listen  chan string // the URL moto prints once it listens
 	waitErr error
 	// scriptDir holds the SSOAdminExtensions wrapper; removed by Close.
 	scriptDir string
@@ -126,36 +126,39 @@ func Run(ctx context.Context, opts Options) (*Server, error) {
 	if timeout == 0 {
 		timeout = DefaultStartTimeout
 	}
-	// A free port can be taken by someone else before moto binds it: try a
-	// few ports when we pick them.
-	for attempt := 1; ; attempt++ {
-		port := opts.Port
-		if port == 0 {
-			if port, err = freePort(host); err != nil {
-				return nil, err
-			}
+	// With Port 0 moto binds a free port itself and prints it: picking one
+	// here and handing it over races with every other process that binds
+	// ports meanwhile, and the loser's readiness probe then reaches the
+	// winner.
+	s, err := start(ctx, argv, host, opts, timeout)
+	if err != nil {
+		if scriptDir != "" {
+			_ = os.RemoveAll(scriptDir)
 		}
-		s, err := start(ctx, argv, host, port, opts, timeout)
-		if err == nil {
-			s.scriptDir = scriptDir
-			return s, nil
-		}
-		if opts.Port != 0 || attempt == 3 || ctx.Err() != nil {
-			if scriptDir != "" {
-				_ = os.RemoveAll(scriptDir)
-			}
-			return nil, err
-		}
+		return nil, err
 	}
+	s.scriptDir = scriptDir
+	return s, nil
 }
 
-func start(ctx context.Context, argv []string, host string, port int, opts Options, timeout time.Duration) (*Server, error) {
+// runningOn matches the line werkzeug prints once it listens.
+var runningOn = regexp.MustCompile(`Running on (http://\S+:\d+)`)
+
+func start(ctx context.Context, argv []string, host string, opts Options, timeout time.Duration) (*Server, error) {
 	s := &Server{
-		url:    "http://" + net.JoinHostPort(host, strconv.Itoa(port)),
 		output: &lockedBuffer{},
 		done:   make(chan struct{}),
+		listen: make(chan string, 1),
 	}
-	s.cmd = exec.Command(argv[0], slices.Concat(argv[1:], []string{"-H", host, "-p", strconv.Itoa(port)})...)
+	s.output.watch = func(line string) {
+		if m := runningOn.FindStringSubmatch(line); m != nil {
+			select {
+			case s.listen <- m[1]:
+			default:
+			}
+		}
+	}
+	s.cmd = exec.Command(argv[0], slices.Concat(argv[1:], []string{"-H", host, "-p", strconv.Itoa(opts.Port)})...)
 	s.cmd.Env = append(append(os.Environ(), "MOTO_IAM_LOAD_MANAGED_POLICIES="+strconv.FormatBool(!opts.NoManagedPolicies)), opts.Env...)
 	var out io.Writer = s.output
 	if opts.Output != nil {
@@ -234,9 +237,18 @@ func AWSConfig(endpoint string) aws.Config {
 	}
 }
 
+// waitReady waits for moto to say where it listens, then for it to
+// answer there.
 func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	select {
+	case s.url = <-s.listen:
+	case <-s.done:
+		return fmt.Errorf("moto_server exited before listening (%v); output:\n%s", s.waitErr, s.output.String())
+	case <-ctx.Done():
+		return fmt.Errorf("moto_server did not say where it listens within %s; output:\n%s", timeout, s.output.String())
+	}
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -257,28 +269,32 @@ func (s *Server) waitReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
-func freePort(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port on %s: %w", host, err)
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("find a free port: not a TCP address")
-	}
-	return addr.Port, nil
-}
-
-// lockedBuffer collects process output for error messages.
+// lockedBuffer collects process output for error messages and hands each
+// complete line to watch.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	partial []byte
+	watch   func(line string)
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.watch != nil {
+		b.partial = append(b.partial, p...)
+		for {
+			i := bytes.IndexByte(b.partial, '\n')
+			if i < 0 {
+				break
+			}
+			b.watch(string(b.partial[:i]))
+			b.partial = b.partial[i+1:]
+		}
+		if len(b.partial) > 4<<10 {
+			b.partial = nil
+		}
+	}
 	if b.buf.Len() > 64<<10 { // keep memory bounded in long demo runs
 		b.buf.Reset()
 	}
