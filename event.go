@@ -40,4 +40,6 @@ const (
 	EventConfigLoaded     = "config.loaded"
 	EventConfigReloaded   = "config.reloaded"
 	EventConfigRejected   = "config.rejected"
+	EventIdentityApplied  = "identity.applied" // stint apply changed Identity Center
+	EventIdentityDrift    = "identity.drift"   // the scheduled plan found differences
 )

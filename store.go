@@ -36,6 +36,8 @@ type Reader interface {
 	// DirectoryGet returns the latest directory snapshot, or ENOTFOUND
 	// before the first sync.
 	DirectoryGet(ctx context.Context) (*Directory, error)
+	// ManagedList lists what `stint apply` created and has not deleted.
+	ManagedList(ctx context.Context, p *ManagedListParams) ([]*Managed, error)
 }
 
 // Tx is a store transaction.
@@ -52,6 +54,11 @@ type Tx interface {
 	EventAppend(ctx context.Context, e *Event) error
 	TokenCreate(ctx context.Context, t *Token) error
 	DirectoryPut(ctx context.Context, d *Directory) error
+	// ManagedPut records that apply created m; recording it again keeps
+	// the first CreatedAt and takes the new Name.
+	ManagedPut(ctx context.Context, m *Managed) error
+	// ManagedDelete forgets the record, if there is one.
+	ManagedDelete(ctx context.Context, kind, key string) error
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
 }

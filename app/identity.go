@@ -53,7 +53,11 @@ type IdentityPlan struct {
 	Live     *identityconfig.Live
 	// Protected are the assignments that the ledger's grants hold.
 	Protected map[identityconfig.AssignmentKey]bool
+	// Owned is what earlier applies created (the store's records).
+	Owned identityconfig.Ownership
 
+	cfg      *config.Config
+	file     string
 	aws      aws.Config
 	provider *identitycenter.Provider
 }
@@ -77,7 +81,7 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	protected, err := ledgerAssignments(ctx, cfg)
+	led, err := readLedger(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +101,9 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := identityconfig.Diff(resolved, live, identityconfig.DiffOptions{Prune: opts.Prune, Protected: protected})
-	return &IdentityPlan{Plan: p, Resolved: resolved, Live: live, Protected: protected, aws: s.aws, provider: s.provider}, nil
+	p := identityconfig.Diff(resolved, live, identityconfig.DiffOptions{Prune: opts.Prune, Protected: led.protected, Owned: led.owned})
+	return &IdentityPlan{Plan: p, Resolved: resolved, Live: live, Protected: led.protected, Owned: led.owned,
+		cfg: cfg, file: opts.File, aws: s.aws, provider: s.provider}, nil
 }
 
 // ExportOptions configure Export.
@@ -117,7 +122,7 @@ func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	protected, err := ledgerAssignments(ctx, cfg)
+	led, err := readLedger(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +138,7 @@ func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return identityconfig.Export(live, dir, identityconfig.ExportOptions{Identities: opts.Identities, Exclude: protected})
+	return identityconfig.Export(live, dir, identityconfig.ExportOptions{Identities: opts.Identities, Exclude: led.protected})
 }
 
 // ErrApplyCancelled is returned by Apply when the plan was not confirmed.
@@ -187,16 +192,63 @@ func Apply(ctx context.Context, opts ApplyOptions) (*identityconfig.ApplyResult,
 	return ip.Apply(ctx, opts.Progress, opts.PollInterval)
 }
 
-// Apply applies the plan through the provider's limiter.
+// Apply applies the plan through the provider's limiter. It records in the
+// store what it creates and deletes (so that a later plan deletes what
+// stint made once the file drops it) and ends with an identity.applied
+// event. The store is created if it does not exist yet; when it cannot be
+// opened nothing is applied.
 func (ip *IdentityPlan) Apply(ctx context.Context, progress func(done, total int, action string), poll time.Duration) (*identityconfig.ApplyResult, error) {
+	store, _, err := OpenStore(ctx, ip.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open the store to record what apply creates: %w", err)
+	}
+	defer store.Close()
 	a, err := identityconfig.NewApplier(identityconfig.ApplierConfig{
 		AWS: ip.aws, InstanceARN: ip.provider.InstanceARN(), IdentityStoreID: ip.provider.IdentityStoreID(),
 		Limiter: ip.provider.Limiter(), PollInterval: poll, Progress: progress,
+		Record: func(ctx context.Context, m stint.Managed, created bool) error {
+			return store.Tx(ctx, func(tx stint.Tx) error {
+				if created {
+					return tx.ManagedPut(ctx, &m)
+				}
+				return tx.ManagedDelete(ctx, m.Kind, m.Key)
+			})
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	return a.Apply(ctx, ip.Plan)
+	res, applyErr := a.Apply(ctx, ip.Plan)
+	if res != nil {
+		if err := appendApplied(context.WithoutCancel(ctx), store, ip, res); err != nil {
+			return res, errors.Join(applyErr, err)
+		}
+	}
+	return res, applyErr
+}
+
+// appendApplied records the apply in the audit trail: the file, the
+// plan's counts, what succeeded and failed, and the calls made.
+func appendApplied(ctx context.Context, store stint.Store, ip *IdentityPlan, res *identityconfig.ApplyResult) error {
+	counts := map[string]int{}
+	for kind, ops := range ip.Plan.Counts() {
+		for op, n := range ops {
+			counts[string(op)+" "+string(kind)] = n
+		}
+	}
+	calls := 0
+	for _, n := range res.Calls {
+		calls += n
+	}
+	data := map[string]any{"file": ip.file, "planned": counts, "applied": res.Applied, "failed": res.Failed,
+		"calls": calls, "duration_ms": res.Duration.Milliseconds()}
+	if len(res.Errors) > 0 {
+		data["errors"] = res.Errors
+	}
+	return store.Tx(ctx, func(tx stint.Tx) error {
+		return tx.EventAppend(ctx, &stint.Event{ID: stint.NewID(), Time: time.Now().UTC().Truncate(time.Microsecond),
+			Actor: "cli", Type: stint.EventIdentityApplied, Subject: ip.provider.InstanceARN(), Data: data})
+	})
 }
 
 // identitySession is the AWS side of Plan, Apply and Export.
@@ -251,14 +303,20 @@ func (s *identitySession) read(ctx context.Context, dir *stint.Directory, identi
 	return live, nil
 }
 
-// ledgerAssignments returns the assignments that the store's ledger
-// records for grants (every aws-sso effect, whatever its state), when the
-// configured store exists; a SQLite file is never created here.
-func ledgerAssignments(ctx context.Context, cfg *config.Config) (map[identityconfig.AssignmentKey]bool, error) {
+// ledger is what the store says about Identity Center: the assignments
+// grants hold, and what earlier applies created.
+type ledger struct {
+	protected map[identityconfig.AssignmentKey]bool
+	owned     identityconfig.Ownership
+}
+
+// readLedger reads the ledger from the configured store, when it exists; a
+// SQLite file is never created here (a plan changes nothing).
+func readLedger(ctx context.Context, cfg *config.Config) (*ledger, error) {
 	kind, target := cfg.StoreKind()
 	if kind == "sqlite" {
 		if _, err := os.Stat(target); err != nil {
-			return nil, nil
+			return &ledger{}, nil
 		}
 	}
 	store, _, err := OpenStore(ctx, cfg)
@@ -270,9 +328,14 @@ func ledgerAssignments(ctx context.Context, cfg *config.Config) (map[identitycon
 	if err != nil {
 		return nil, fmt.Errorf("list the assignments grants hold: %w", err)
 	}
-	out := make(map[identityconfig.AssignmentKey]bool, len(effects))
+	led := &ledger{protected: make(map[identityconfig.AssignmentKey]bool, len(effects))}
 	for _, e := range effects {
-		out[identityconfig.AssignmentKey{AccountID: e.AccountID, PermissionSetARN: e.PermissionSetARN, PrincipalID: e.PrincipalID}] = true
+		led.protected[identityconfig.AssignmentKey{AccountID: e.AccountID, PermissionSetARN: e.PermissionSetARN, PrincipalID: e.PrincipalID}] = true
 	}
-	return out, nil
+	managed, err := store.ManagedList(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list what earlier applies created: %w", err)
+	}
+	led.owned = identityconfig.OwnershipOf(managed)
+	return led, nil
 }

@@ -293,3 +293,77 @@ func TestIdentityApplyConfirm(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ip.Plan.Actions, 4, "nothing was applied")
 }
+
+// TestIdentityOwnership: what apply created is recorded in the store and
+// deleted once the file drops it, without --prune; a standing assignment
+// that stint did not create, of a pair the file never declared, is left
+// alone; the apply is an audit event.
+func TestIdentityOwnership(t *testing.T) {
+	t.Parallel()
+	e := setupIdentity(t, true)
+	ctx := context.Background()
+	opts := e.options(t)
+	apply := func(file string) *identityconfig.ApplyResult {
+		t.Helper()
+		var buf strings.Builder
+		res, err := app.Apply(ctx, app.ApplyOptions{PlanOptions: app.PlanOptions{IdentityOptions: opts, File: file}, Out: &buf, Yes: true,
+			PollInterval: 20 * time.Millisecond})
+		require.NoError(t, err)
+		require.NotNil(t, res, "plan:\n%s", buf.String())
+		require.Equal(t, 0, res.Failed, "errors: %v\nplan:\n%s", res.Errors, buf.String())
+		return res
+	}
+	apply(e.file(t, "identity.yaml", smallFile))
+
+	st := openTestStore(t, opts.ConfigPath)
+	managed, err := st.ManagedList(ctx, nil)
+	require.NoError(t, err)
+	kinds := map[string]int{}
+	for _, m := range managed {
+		kinds[m.Kind]++
+	}
+	require.Equal(t, map[string]int{"permission_set": 1, "assignment": 3}, kinds)
+	require.NoError(t, st.Close())
+
+	// The next file keeps ivan's pair but drops Engineers' and the
+	// permission set is still declared: Engineers' two assignments go.
+	// Then a file without IcDeploy at all: the permission set goes too.
+	// The demo's standing assignments are never touched (no --prune).
+	dropEngineers := strings.Replace(smallFile, "  - {principal: group:Engineers, permission_set: IcDeploy, accounts: [ou:Dev]}\n", "", 1)
+	ip, err := app.Plan(ctx, app.PlanOptions{IdentityOptions: opts, File: e.file(t, "drop1.yaml", dropEngineers)})
+	require.NoError(t, err)
+	require.Equal(t, map[identityconfig.Kind]map[identityconfig.Op]int{identityconfig.KindAssignment: {identityconfig.OpDelete: 2}}, ip.Plan.Counts())
+	apply(e.file(t, "drop1.yaml", dropEngineers))
+
+	empty := e.file(t, "empty.yaml", "permission_sets: []\n")
+	ip, err = app.Plan(ctx, app.PlanOptions{IdentityOptions: opts, File: empty})
+	require.NoError(t, err)
+	require.Equal(t, map[identityconfig.Kind]map[identityconfig.Op]int{
+		identityconfig.KindPermissionSet: {identityconfig.OpDelete: 1},
+		identityconfig.KindAssignment:    {identityconfig.OpDelete: 1},
+	}, ip.Plan.Counts())
+	require.Equal(t, map[identityconfig.Kind]int{identityconfig.KindPermissionSet: 3, identityconfig.KindAssignment: len(e.org.Spec.Assignments)}, ip.Plan.Unmanaged)
+	apply(empty)
+
+	ip, err = app.Plan(ctx, app.PlanOptions{IdentityOptions: opts, File: empty})
+	require.NoError(t, err)
+	require.Empty(t, ip.Plan.Actions)
+	require.Len(t, ip.Live.Assignments, len(e.org.Spec.Assignments), "standing assignments untouched")
+
+	st = openTestStore(t, opts.ConfigPath)
+	defer st.Close()
+	managed, err = st.ManagedList(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, managed, "every record forgotten with what it recorded")
+	events, err := st.EventList(ctx, &stint.EventListParams{})
+	require.NoError(t, err)
+	applied := 0
+	for _, ev := range events {
+		if ev.Type == stint.EventIdentityApplied {
+			applied++
+			require.Equal(t, "cli", ev.Actor)
+			require.NotEmpty(t, ev.Data["planned"])
+		}
+	}
+	require.Equal(t, 3, applied)
+}

@@ -65,6 +65,11 @@ type ApplierConfig struct {
 	// failed, with the number ended so far, the plan's number of actions
 	// and the action's description. Calls are serialised.
 	Progress func(done, total int, action string)
+	// Record, if set, is told of every assignment, permission set, user and
+	// group that Apply creates or deletes, so that later plans know what
+	// stint owns (Ownership). An error fails the action; AWS keeps the
+	// change.
+	Record Recorder
 }
 
 // Applier carries out plans. It is safe for concurrent use, but the call

@@ -40,9 +40,14 @@ func (r *run) assignment(ctx context.Context, act *Action) (err error) {
 	}
 	a := LiveAssignment{AccountID: t.AccountID, PermissionSetARN: psARN, PrincipalType: t.PrincipalType, PrincipalID: principalID}
 	if act.Op == OpDelete {
-		return r.deleteAssignment(ctx, a)
+		err = r.deleteAssignment(ctx, a)
+	} else {
+		err = r.createAssignment(ctx, a)
 	}
-	return r.createAssignment(ctx, a)
+	if err != nil {
+		return err
+	}
+	return r.record(ctx, KindAssignment, a.Key().String(), act.Name, act.Op != OpDelete)
 }
 
 func (r *run) createAssignment(ctx context.Context, a LiveAssignment) error {

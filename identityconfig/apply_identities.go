@@ -27,10 +27,16 @@ func (r *run) identity(ctx context.Context, act *Action) error {
 	switch {
 	case act.Op == OpDelete && user:
 		_, err := r.a.ids.DeleteUser(ctx, &identitystore.DeleteUserInput{IdentityStoreId: store, UserId: aws.String(act.ID)})
-		return ignoreCode(err, "ResourceNotFoundException")
+		if err := ignoreCode(err, "ResourceNotFoundException"); err != nil {
+			return err
+		}
+		return r.record(ctx, KindUser, act.ID, act.Name, false)
 	case act.Op == OpDelete:
 		_, err := r.a.ids.DeleteGroup(ctx, &identitystore.DeleteGroupInput{IdentityStoreId: store, GroupId: aws.String(act.ID)})
-		return ignoreCode(err, "ResourceNotFoundException")
+		if err := ignoreCode(err, "ResourceNotFoundException"); err != nil {
+			return err
+		}
+		return r.record(ctx, KindGroup, act.ID, act.Name, false)
 	case act.Op == OpCreate && user:
 		in := &identitystore.CreateUserInput{IdentityStoreId: store, UserName: aws.String(act.Name),
 			DisplayName: aws.String(cmp.Or(ch["display_name"], strings.TrimSpace(ch["given_name"]+" "+ch["family_name"]))),
@@ -46,14 +52,14 @@ func (r *run) identity(ctx context.Context, act *Action) error {
 		if e := ch["email"]; e != "" {
 			r.setPrincipal("USER", e, aws.ToString(out.UserId))
 		}
-		return nil
+		return r.record(ctx, KindUser, aws.ToString(out.UserId), act.Name, true)
 	case act.Op == OpCreate:
 		out, err := r.a.ids.CreateGroup(ctx, &identitystore.CreateGroupInput{IdentityStoreId: store, DisplayName: aws.String(act.Name), Description: optionalString(ch["description"])})
 		if err != nil {
 			return r.createdEarlier(ctx, "GROUP", act.Name, err)
 		}
 		r.setPrincipal("GROUP", act.Name, aws.ToString(out.GroupId))
-		return nil
+		return r.record(ctx, KindGroup, aws.ToString(out.GroupId), act.Name, true)
 	case user:
 		var ops []istypes.AttributeOperation
 		for _, c := range act.Changes {

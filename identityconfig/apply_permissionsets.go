@@ -31,6 +31,9 @@ func (r *run) permissionSet(ctx context.Context, act *Action) (err error) {
 			r.mu.Unlock()
 			return err
 		}
+		if err := r.record(ctx, KindPermissionSet, arn, act.Name, true); err != nil {
+			return err
+		}
 	} else {
 		defer func() {
 			if changed {
@@ -278,7 +281,10 @@ func (r *run) deletePermissionSet(ctx context.Context, act *Action) error {
 	}
 	_, err := r.a.sso.DeletePermissionSet(ctx, &ssoadmin.DeletePermissionSetInput{
 		InstanceArn: aws.String(r.a.cfg.InstanceARN), PermissionSetArn: aws.String(act.ID)})
-	return ignoreCode(err, "ResourceNotFoundException")
+	if err := ignoreCode(err, "ResourceNotFoundException"); err != nil {
+		return err
+	}
+	return r.record(ctx, KindPermissionSet, act.ID, act.Name, false)
 }
 
 // permissionSetARN returns the ARN of a permission set named in an

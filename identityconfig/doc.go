@@ -51,11 +51,14 @@
 //
 // Diff owns assignments by (principal, permission set) pair: a pair the
 // file declares is declared in full, so its assignments in other accounts
-// are deleted; other assignments are left alone and counted, unless Prune
-// is set. Assignments that active grants hold are never deleted.
+// are deleted. What earlier applies created (Ownership, from the store's
+// stint.Managed records that Apply keeps through its Recorder) is deleted
+// once the file stops declaring it; everything else is left alone and
+// counted, unless Prune is set. An owned permission set that assignments
+// stint did not make still use is kept, with a note. Assignments that
+// active grants hold are never deleted.
 //
 // Apply carries out a plan (apply*.go), Export writes the live set-up as a
 // file that plans clean (export.go); `stint plan`, `stint apply` and `stint
-// export` are in package cli, wired by package app. Not yet here: recording
-// what apply created (ownership across runs) and scheduled drift detection.
+// export` are in package cli, wired by package app.
 package identityconfig

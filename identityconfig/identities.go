@@ -40,7 +40,7 @@ func diffIdentities(p *Plan, d *Desired, live *Live, opts DiffOptions) {
 	}
 	for _, have := range live.Users {
 		if !declaredUsers[strings.ToLower(have.UserName)] {
-			if opts.Prune {
+			if opts.Prune || opts.Owned.Users[have.ID] {
 				p.Actions = append(p.Actions, Action{Op: OpDelete, Kind: KindUser, Name: have.UserName, ID: have.ID})
 			} else {
 				p.Unmanaged[KindUser]++
@@ -96,7 +96,7 @@ func diffIdentities(p *Plan, d *Desired, live *Live, opts DiffOptions) {
 	}
 	for _, have := range live.Groups {
 		if !declaredGroups[strings.ToLower(have.Name)] {
-			if opts.Prune {
+			if opts.Prune || opts.Owned.Groups[have.ID] {
 				p.Actions = append(p.Actions, Action{Op: OpDelete, Kind: KindGroup, Name: have.Name, ID: have.ID})
 			} else {
 				p.Unmanaged[KindGroup]++

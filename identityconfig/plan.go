@@ -26,9 +26,9 @@ type DiffOptions struct {
 	// are never deleted, whatever the file says, nor is their permission
 	// set.
 	Protected map[AssignmentKey]bool
-	// Owned are assignments an earlier apply created: deleted when no
-	// longer declared, even without Prune.
-	Owned map[AssignmentKey]bool
+	// Owned is what earlier applies created: deleted when no longer
+	// declared, even without Prune.
+	Owned Ownership
 }
 
 // Op is what an action does.
@@ -193,15 +193,31 @@ func diffPermissionSets(p *Plan, d *Desired, live *Live, opts DiffOptions, prote
 		if declared[strings.ToLower(have.Name)] {
 			continue
 		}
+		owned := opts.Owned.PermissionSets[have.ARN]
 		switch {
-		case !opts.Prune:
+		case !opts.Prune && !owned:
 			p.Unmanaged[KindPermissionSet]++
 		case protected[have.ARN]:
 			p.Notes = append(p.Notes, fmt.Sprintf("permission set %s is not declared but active grants use it; it is kept", have.Name))
+		case !opts.Prune && foreignUses(live, have.ARN, opts) > 0:
+			p.Notes = append(p.Notes, fmt.Sprintf("permission set %s was created by stint apply and is no longer declared, but %d assignments that stint did not make use it; it is kept (remove them, or apply with --prune)",
+				have.Name, foreignUses(live, have.ARN, opts)))
 		default:
 			p.Actions = append(p.Actions, Action{Op: OpDelete, Kind: KindPermissionSet, Name: have.Name, ID: have.ARN})
 		}
 	}
+}
+
+// foreignUses counts the live assignments of the permission set that the
+// plan keeps without Prune: neither owned nor held by grants.
+func foreignUses(live *Live, arn string, opts DiffOptions) int {
+	n := 0
+	for _, a := range live.Assignments {
+		if a.PermissionSetARN == arn && !opts.Owned.Assignments[a.Key()] && !opts.Protected[a.Key()] {
+			n++
+		}
+	}
+	return n
 }
 
 // permissionSetChanges returns the fields of want that differ from have.
@@ -337,7 +353,7 @@ func diffAssignments(p *Plan, r *Resolved, live *Live, opts DiffOptions) {
 		switch {
 		case opts.Protected[key]:
 			p.Protected++
-		case opts.Prune || opts.Owned[key] || r.pairs[t.pair()]:
+		case opts.Prune || opts.Owned.Assignments[key] || r.pairs[t.pair()]:
 			p.Actions = append(p.Actions, Action{Op: OpDelete, Kind: KindAssignment, Name: t.String(), Assignment: &t})
 		default:
 			p.Unmanaged[KindAssignment]++

@@ -107,7 +107,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 	defer db.Close()
 	var version int
 	require.NoError(t, db.Pool().QueryRow(ctx, "SELECT max(version) FROM schema_migrations").Scan(&version))
-	require.Equal(t, 2, version)
+	require.Equal(t, storetest.SchemaVersion, version)
 	storetest.CheckV1Rows(t, db)
 }
 

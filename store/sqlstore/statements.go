@@ -9,6 +9,7 @@ type statements struct {
 	grantGet, grantInsert, grantUpdate, grantListDue    string
 	effectGet, effectInsert, effectUpdate, effectDelete string
 	eventInsert, tokenGet, tokenInsert, directoryPut    string
+	managedPut, managedDelete                           string
 }
 
 // stmt returns d's statements.
@@ -32,6 +33,9 @@ func (d *Dialect) stmt() *statements {
 			tokenInsert:   d.insertSQL(tokensTable, tokenCols),
 			directoryPut: "INSERT INTO directory (id, data, synced_at) VALUES (1, " + p1 + ", " + p2 + ")" +
 				" ON CONFLICT (id) DO UPDATE SET data = excluded.data, synced_at = excluded.synced_at",
+			managedPut: "INSERT INTO managed (" + managedCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " + d.Placeholder(4) + ")" +
+				" ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name",
+			managedDelete: "DELETE FROM managed WHERE kind = " + p1 + " AND key = " + p2,
 		}
 	})
 	return &d.stmts

@@ -75,3 +75,47 @@ func testDirectory(t *testing.T, s stint.Store, _ *config) {
 	require.NoError(t, err)
 	require.Equal(t, second, got)
 }
+
+var managedScenarios = []scenario{
+	{name: "managed/put, list by kind, put again, delete", run: testManaged},
+}
+
+func testManaged(t *testing.T, s stint.Store, _ *config) {
+	ctx := t.Context()
+	list := func(kind string) []*stint.Managed {
+		t.Helper()
+		got, err := s.ManagedList(ctx, &stint.ManagedListParams{Kind: kind})
+		require.NoError(t, err)
+		return got
+	}
+	require.Empty(t, list(""))
+	assignment := &stint.Managed{Kind: "assignment", Key: "111111111111|arn:aws:sso:::permissionSet/ssoins-1/ps-1|g-1",
+		Name: "group:Ops → ReadOnly in prod-web (111111111111)", CreatedAt: base}
+	ps := &stint.Managed{Kind: "permission_set", Key: "arn:aws:sso:::permissionSet/ssoins-1/ps-1", Name: "ReadOnly", CreatedAt: at(time.Minute)}
+	inTx(t, s, func(ctx context.Context, tx stint.Tx) error {
+		if err := tx.ManagedPut(ctx, ps); err != nil {
+			return err
+		}
+		return tx.ManagedPut(ctx, assignment)
+	})
+	require.Equal(t, []*stint.Managed{assignment, ps}, list(""))
+	require.Equal(t, []*stint.Managed{ps}, list("permission_set"))
+
+	// Recording again renames but keeps when it was first created.
+	inTx(t, s, func(ctx context.Context, tx stint.Tx) error {
+		return tx.ManagedPut(ctx, &stint.Managed{Kind: ps.Kind, Key: ps.Key, Name: "ReadOnlyRenamed", CreatedAt: at(time.Hour)})
+	})
+	require.Equal(t, []*stint.Managed{{Kind: ps.Kind, Key: ps.Key, Name: "ReadOnlyRenamed", CreatedAt: ps.CreatedAt}}, list("permission_set"))
+
+	inTx(t, s, func(ctx context.Context, tx stint.Tx) error {
+		if err := tx.ManagedDelete(ctx, "assignment", assignment.Key); err != nil {
+			return err
+		}
+		return tx.ManagedDelete(ctx, "assignment", "gone") // missing: no error
+	})
+	require.Empty(t, list("assignment"))
+	err := txErr(t, s, func(ctx context.Context, tx stint.Tx) error {
+		return tx.ManagedPut(ctx, &stint.Managed{Kind: "user"})
+	})
+	requireCode(t, err, stint.EINVALID, "kind and a key")
+}

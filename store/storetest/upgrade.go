@@ -110,3 +110,8 @@ func CheckV1Rows(t *testing.T, s stint.Store) {
 	require.NoError(t, err)
 	require.Empty(t, due)
 }
+
+// SchemaVersion is the number of the newest migration, which both stores
+// carry (migrations/NNNN_*.sql); upgrade tests check a migrated database
+// reaches it.
+const SchemaVersion = 3
