@@ -87,13 +87,14 @@ type GrantListDueParams struct {
 // EffectListParams filters EffectList.
 type EffectListParams struct {
 	Kind  string // "" means all
-	Limit int    // default 10000
+	Limit int    // 0 (the default) means every effect: callers that protect effects must see them all
 }
 
 // EventListParams filters EventList. Results are oldest first.
 type EventListParams struct {
 	Since   time.Time // zero means from the beginning
 	Subject string    // "" means all
+	Type    string    // "" means all, e.g. "identity.drift"
 	Limit   int       // default 1000; the newest Limit events are returned
 }
 

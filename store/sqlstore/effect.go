@@ -39,7 +39,7 @@ func (r Reader) EffectGet(ctx context.Context, key string) (*stint.Effect, error
 		r.d.stmt().effectGet, key)
 }
 
-// EffectList lists effects in key order.
+// EffectList lists effects in key order, all of them unless p.Limit is set.
 func (r Reader) EffectList(ctx context.Context, p *stint.EffectListParams) ([]*stint.Effect, error) {
 	if p == nil {
 		p = &stint.EffectListParams{}
@@ -48,7 +48,10 @@ func (r Reader) EffectList(ctx context.Context, p *stint.EffectListParams) ([]*s
 	if p.Kind != "" {
 		w.add("kind = " + w.arg(p.Kind))
 	}
-	query := "SELECT " + effectCols + " FROM effects" + w.sql() + " ORDER BY key LIMIT " + w.arg(limit(p.Limit, 10000, 0))
+	query := "SELECT " + effectCols + " FROM effects" + w.sql() + " ORDER BY key"
+	if p.Limit > 0 {
+		query += " LIMIT " + w.arg(p.Limit)
+	}
 	return list(ctx, r, "effects", scanEffect, query, w.args...)
 }
 

@@ -27,6 +27,9 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	if p.Subject != "" {
 		w.add("subject = " + w.arg(p.Subject))
 	}
+	if p.Type != "" {
+		w.add("type = " + w.arg(p.Type))
+	}
 	query := "SELECT " + eventCols + " FROM (SELECT " + eventCols + " FROM events" + w.sql() +
 		" ORDER BY time DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 1000, 0)) + ") newest ORDER BY time, id"
 	return list(ctx, r, "events", scanEvent, query, w.args...)

@@ -12,7 +12,7 @@ import (
 
 var eventScenarios = []scenario{
 	{name: "event/round trip", run: testEventRoundTrip},
-	{name: "event/list order, since, subject and limit", run: testEventList},
+	{name: "event/list order, since, subject, type and limit", run: testEventList},
 }
 
 func appendEvents(t *testing.T, s stint.Store, es ...*stint.Event) {
@@ -63,19 +63,22 @@ func testEventList(t *testing.T, s stint.Store, _ *config) {
 		ev("e-2", time.Minute, "g-2"),
 		ev("e-5", 4*time.Minute, "g-1"),
 	)
+	appendEvents(t, s, &stint.Event{ID: "e-6", Time: at(5 * time.Minute), Actor: "cli", Type: stint.EventIdentityApplied, Subject: "g-1"})
 	tests := []struct {
 		name   string
 		params *stint.EventListParams
 		want   []string
 	}{
-		{"nil params: all, oldest first", nil, []string{"e-1", "e-2", "e-3", "e-4", "e-5"}},
-		{"since is inclusive", &stint.EventListParams{Since: at(time.Minute)}, []string{"e-2", "e-3", "e-4", "e-5"}},
-		{"since between events", &stint.EventListParams{Since: at(90 * time.Second)}, []string{"e-4", "e-5"}},
+		{"nil params: all, oldest first", nil, []string{"e-1", "e-2", "e-3", "e-4", "e-5", "e-6"}},
+		{"since is inclusive", &stint.EventListParams{Since: at(time.Minute)}, []string{"e-2", "e-3", "e-4", "e-5", "e-6"}},
+		{"since between events", &stint.EventListParams{Since: at(90 * time.Second)}, []string{"e-4", "e-5", "e-6"}},
 		{"by subject", &stint.EventListParams{Subject: "g-2"}, []string{"e-2", "e-4"}},
-		{"limit keeps the newest", &stint.EventListParams{Limit: 2}, []string{"e-4", "e-5"}},
-		{"limit splits a tie by ID", &stint.EventListParams{Limit: 4}, []string{"e-2", "e-3", "e-4", "e-5"}},
+		{"by type", &stint.EventListParams{Type: stint.EventIdentityApplied}, []string{"e-6"}},
+		{"by type and subject", &stint.EventListParams{Type: stint.EventGrantActive, Subject: "g-1", Limit: 1}, []string{"e-5"}},
+		{"limit keeps the newest", &stint.EventListParams{Limit: 2}, []string{"e-5", "e-6"}},
+		{"limit splits a tie by ID", &stint.EventListParams{Limit: 5}, []string{"e-2", "e-3", "e-4", "e-5", "e-6"}},
 		{"since, subject and limit", &stint.EventListParams{Since: at(time.Second), Subject: "g-1", Limit: 1},
-			[]string{"e-5"}},
+			[]string{"e-6"}},
 		{"no match", &stint.EventListParams{Subject: "g-nope"}, []string{}},
 	}
 	for _, tt := range tests {

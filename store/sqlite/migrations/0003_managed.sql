@@ -7,3 +7,6 @@ CREATE TABLE managed (
     created_at TEXT NOT NULL,
     PRIMARY KEY (kind, key)
 ) STRICT;
+
+-- Events are listed by type (the latest identity.drift, audit queries).
+CREATE INDEX events_type_time ON events (type, time, id);
