@@ -151,3 +151,9 @@ type SyncDirectoryArgs struct{}
 
 // Kind implements JobArgs.
 func (SyncDirectoryArgs) Kind() string { return "sync_directory" }
+
+// IdentityDriftArgs asks for a scheduled plan of the identity file.
+type IdentityDriftArgs struct{}
+
+// Kind implements JobArgs.
+func (IdentityDriftArgs) Kind() string { return "identity_drift" }

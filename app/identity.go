@@ -93,6 +93,16 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}
+	ip, err := s.plan(ctx, desired, dir, led, opts.Prune)
+	if err != nil {
+		return nil, err
+	}
+	ip.cfg, ip.file = cfg, opts.File
+	return ip, nil
+}
+
+// plan binds desired to the directory, reads the live state and diffs.
+func (s *identitySession) plan(ctx context.Context, desired *identityconfig.Desired, dir *stint.Directory, led *ledger, prune bool) (*IdentityPlan, error) {
 	resolved, err := identityconfig.Resolve(desired, dir)
 	if err != nil {
 		return nil, err
@@ -101,9 +111,9 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := identityconfig.Diff(resolved, live, identityconfig.DiffOptions{Prune: opts.Prune, Protected: led.protected, Owned: led.owned})
+	p := identityconfig.Diff(resolved, live, identityconfig.DiffOptions{Prune: prune, Protected: led.protected, Owned: led.owned})
 	return &IdentityPlan{Plan: p, Resolved: resolved, Live: live, Protected: led.protected, Owned: led.owned,
-		cfg: cfg, file: opts.File, aws: s.aws, provider: s.provider}, nil
+		aws: s.aws, provider: s.provider}, nil
 }
 
 // ExportOptions configure Export.
@@ -324,6 +334,11 @@ func readLedger(ctx context.Context, cfg *config.Config) (*ledger, error) {
 		return nil, fmt.Errorf("open the store to read which assignments grants hold: %w", err)
 	}
 	defer store.Close()
+	return ledgerOf(ctx, store)
+}
+
+// ledgerOf reads the ledger from an open store.
+func ledgerOf(ctx context.Context, store stint.Reader) (*ledger, error) {
 	effects, err := store.EffectList(ctx, &stint.EffectListParams{Kind: stint.EffectKindSSO})
 	if err != nil {
 		return nil, fmt.Errorf("list the assignments grants hold: %w", err)

@@ -54,13 +54,15 @@ type Main struct {
 	Expirer  *jobs.Expirer
 	Registry *prometheus.Registry
 
-	cfg     atomic.Pointer[config.Config]
-	engine  atomic.Pointer[policy.Engine]
-	watcher *config.Watcher
-	river   runner
-	server  *http.Server
-	ln      net.Listener
-	cancel  context.CancelFunc
+	cfg       atomic.Pointer[config.Config]
+	awsConfig *aws.Config // the SDK configuration the provider was built with
+	drift     *driftMetrics
+	engine    atomic.Pointer[policy.Engine]
+	watcher   *config.Watcher
+	river     runner
+	server    *http.Server
+	ln        net.Listener
+	cancel    context.CancelFunc
 }
 
 // runner is River's client, whatever its transaction type.
@@ -98,6 +100,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Store = store
 	m.Registry = prometheus.NewRegistry()
 	mets := newMetrics(m.Registry)
+	m.drift = newDriftMetrics(m.Registry)
 	if m.Provider == nil {
 		if m.Provider, err = m.newProvider(ctx, cfg, mets); err != nil {
 			return err
@@ -121,6 +124,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	jc := jobs.Config{Service: m.Service, Logger: m.Logger,
 		ReconcileInterval: time.Duration(cfg.ReconcileInterval), SyncInterval: time.Duration(cfg.SyncInterval)}
+	if cfg.IdentityFile() != "" {
+		jc.DriftInterval = time.Duration(cfg.Identity.DriftInterval)
+		jc.Drift = func(ctx context.Context) error {
+			_, err := m.CheckDrift(ctx)
+			return err
+		}
+	}
 	if m.Jobs != nil {
 		m.Jobs(&jc)
 	}
@@ -178,6 +188,7 @@ func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metric
 	if m.ProviderConfig != nil {
 		m.ProviderConfig(&pc)
 	}
+	m.awsConfig = ac
 	mets.observeProvider(&pc)
 	return identitycenter.New(ctx, pc)
 }

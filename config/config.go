@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,6 +25,10 @@ const (
 	DefaultSyncInterval       = 5 * time.Minute
 	DefaultLogLevel           = "info"
 	DefaultExpiryLookahead    = 10 * time.Second
+	DefaultDriftInterval      = time.Hour
+	// MinDriftInterval keeps scheduled plans from eating the Identity
+	// Center call budget that grants need.
+	MinDriftInterval = time.Minute
 )
 
 // MaxCreatesInFlightLimit is Identity Center's own limit on account
@@ -66,6 +71,9 @@ type Config struct {
 	// Webhooks receive audit events as JSON (break-glass uses, approvals,
 	// grants, ...), each delivery a durable, retried job. Default: none.
 	Webhooks []stint.Webhook `json:"webhooks,omitempty" yaml:"webhooks"`
+	// Identity configures Identity Center as code in the server: drift
+	// detection against an identity file. Default: off.
+	Identity IdentityConfig `json:"identity" yaml:"identity"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash
@@ -95,6 +103,32 @@ type AWSConfig struct {
 	// MaxCreatesInFlight bounds account assignment creations in progress, at
 	// most 10 (Identity Center's limit). Default: 10.
 	MaxCreatesInFlight int `json:"max_creates_in_flight" yaml:"max_creates_in_flight"`
+}
+
+// IdentityConfig configures the server's scheduled drift detection: every
+// DriftInterval the leader plans File (as `stint plan -f File` would) and
+// records drift as identity.drift events and stint_identity_drift_*
+// metrics.
+type IdentityConfig struct {
+	// File is the identity file, or a folder of them; a relative path is
+	// relative to the config file's folder. Default: "" (no drift checks).
+	File string `json:"file,omitempty" yaml:"file"`
+	// DriftInterval is the time between checks, at least 1m. Default: 1h
+	// when File is set.
+	DriftInterval stint.Duration `json:"drift_interval,omitempty" yaml:"drift_interval"`
+	// Prune also counts what the file does not declare as drift, as `stint
+	// plan --prune` does. Default: false.
+	Prune bool `json:"prune,omitempty" yaml:"prune"`
+}
+
+// IdentityFile returns Identity.File, resolved against the config file's
+// folder when relative, or "" when drift detection is off.
+func (c *Config) IdentityFile() string {
+	f := strings.TrimSpace(c.Identity.File)
+	if f == "" || filepath.IsAbs(f) || c.Path == "" {
+		return f
+	}
+	return filepath.Join(filepath.Dir(c.Path), f)
 }
 
 // Load reads, decodes and validates the config file at path, with
@@ -192,6 +226,9 @@ func (c *Config) SetDefaults() {
 	c.SyncInterval = cmp.Or(c.SyncInterval, stint.Duration(DefaultSyncInterval))
 	c.LogLevel = strings.ToLower(cmp.Or(c.LogLevel, DefaultLogLevel))
 	c.ExpiryLookahead = cmp.Or(c.ExpiryLookahead, stint.Duration(DefaultExpiryLookahead))
+	if strings.TrimSpace(c.Identity.File) != "" {
+		c.Identity.DriftInterval = cmp.Or(c.Identity.DriftInterval, stint.Duration(DefaultDriftInterval))
+	}
 }
 
 // StoreKind says which store the Store setting names: ("sqlite", path) for

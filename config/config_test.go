@@ -355,7 +355,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  valid + "lisen: :8080\n",
-			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks`},
+			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity`},
 		},
 		{
 			name: "unknown aws key",
@@ -408,6 +408,19 @@ func TestErrors(t *testing.T) {
 			name: "bad duration",
 			src:  flowAt2 + "    requesters: [group:E]\n    approvers: [group:S]\n    max_duration: 4x\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
 			want: []string{`stint.yaml:6:19: flows[0].max_duration: invalid duration "4x"; use e.g. 30m, 4h or 7d`},
+		},
+		{
+			name: "identity file missing, drift too often",
+			src:  valid + "identity:\n  file: nowhere.yaml\n  drift_interval: 10s\n",
+			want: []string{
+				`stint.yaml:3:9: identity file nowhere.yaml cannot be read: no such file or directory`,
+				`stint.yaml:4:19: drift_interval 10s is shorter than 1m0s; scheduled plans would eat the Identity Center call budget that grants need`,
+			},
+		},
+		{
+			name: "identity settings without a file",
+			src:  valid + "identity: {prune: true}\n",
+			want: []string{`stint.yaml:2:11: identity needs a file to check for drift (identity.file: identity.yaml)`},
 		},
 		{
 			name: "negative duration",
@@ -629,7 +642,7 @@ bogus: 1
 		{File: "conf/stint.yaml", Line: 14, Col: 11, Message: `flow name "a" is already used by flows[0]`},
 		{File: "conf/stint.yaml", Line: 18, Col: 23, Message: `flow "a": default_duration 2h exceeds max_duration 1h`},
 		{File: "conf/stint.yaml", Line: 19, Col: 19, Message: `flows[1].auto_approve: expected true or false, got "yes"`},
-		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks`},
+		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity`},
 	}, ce.Problems)
 	require.Equal(t, "conf/stint.yaml:1:8: "+ce.Problems[0].Message, strings.Split(err.Error(), "\n")[0])
 }
@@ -753,4 +766,19 @@ func TestCompactFlowWithUnquotedColons(t *testing.T) {
 
 	_, err = config.LoadBytes("stint.yaml", []byte(valid+"admins: [{bob: example.com}]\n"), noEnv)
 	require.EqualError(t, err, "stint.yaml:2:10: admins[0]: expected a string, got a mapping")
+}
+
+func TestIdentityDefaults(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "identity.yaml"), []byte("permission_sets: []\n"), 0o600))
+	cfg, err := config.Parse(filepath.Join(dir, "stint.yaml"), []byte(valid+"identity: {file: identity.yaml}\n"))
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(dir, "identity.yaml"), cfg.IdentityFile())
+	require.Equal(t, stint.Duration(config.DefaultDriftInterval), cfg.Identity.DriftInterval)
+
+	cfg, err = config.Parse(filepath.Join(dir, "stint.yaml"), []byte(valid))
+	require.NoError(t, err)
+	require.Empty(t, cfg.IdentityFile())
+	require.Zero(t, cfg.Identity.DriftInterval)
 }

@@ -1,14 +1,17 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 
@@ -149,6 +152,23 @@ func (ch *checker) top() {
 		if d.v < 0 {
 			ch.at(d.path, "%s must be positive", display(d.path))
 		}
+	}
+	ch.identity()
+}
+
+func (ch *checker) identity() {
+	id := ch.c.Identity
+	if strings.TrimSpace(id.File) == "" {
+		if id.DriftInterval != 0 || id.Prune {
+			ch.at("$.identity", "identity needs a file to check for drift (identity.file: identity.yaml)")
+		}
+		return
+	}
+	if _, err := os.Stat(ch.c.IdentityFile()); err != nil {
+		ch.at("$.identity.file", "identity file %s cannot be read: %v", ch.c.IdentityFile(), errors.Unwrap(err))
+	}
+	if d := time.Duration(id.DriftInterval); d != 0 && d < MinDriftInterval {
+		ch.at("$.identity.drift_interval", "drift_interval %s is shorter than %s; scheduled plans would eat the Identity Center call budget that grants need", d, MinDriftInterval)
 	}
 }
 

@@ -22,6 +22,7 @@ const (
 	DefaultReconcileInterval    = 5 * time.Minute
 	DefaultSyncInterval         = 5 * time.Minute
 	DefaultMaxWorkers           = 50
+	DefaultDriftInterval        = time.Hour
 )
 
 // Config configures the River client.
@@ -38,6 +39,11 @@ type Config struct {
 	ReconcileInterval time.Duration
 	// SyncInterval is how often the leader re-reads the directory. Default: 5m.
 	SyncInterval time.Duration
+	// Drift, if set, runs a scheduled plan of the identity file (see
+	// app.Main.CheckDrift) every DriftInterval, on the leader only.
+	Drift func(ctx context.Context) error
+	// DriftInterval is the time between drift checks. Default: 1h.
+	DriftInterval time.Duration
 	// MaxWorkers bounds concurrent jobs. Default: 50.
 	MaxWorkers int
 	// InsertOnly builds a client without workers (for CLI tools). Default: false.
@@ -87,6 +93,23 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 				return stint.SyncDirectoryArgs{}, &river.InsertOpts{MaxAttempts: 3}
 			},
 			&river.PeriodicJobOpts{ID: "sync_directory"}),
+	}
+	if cfg.Drift != nil {
+		river.AddWorker(workers, &worker[stint.IdentityDriftArgs]{run: func(ctx context.Context, _ stint.IdentityDriftArgs) error {
+			err := cfg.Drift(ctx)
+			if stint.IsCode(err, stint.EINVALID) {
+				// A bad identity file or setting: retrying cannot help,
+				// the next scheduled check reads the file again.
+				cmp.Or(cfg.Logger, slog.Default()).Error("identity drift check failed", "err", err)
+				return river.JobCancel(err)
+			}
+			return err
+		}})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.DriftInterval, DefaultDriftInterval)),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return stint.IdentityDriftArgs{}, &river.InsertOpts{MaxAttempts: 3}
+			},
+			&river.PeriodicJobOpts{ID: "identity_drift", RunOnStart: true}))
 	}
 	return river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, DefaultMaxWorkers)}},
