@@ -42,11 +42,15 @@ func TestReadLive(t *testing.T) {
 	c := live.Calls
 	require.Equal(t, 1, c["ListPermissionSets"])
 	for _, op := range []string{"DescribePermissionSet", "ListManagedPoliciesInPermissionSet", "ListCustomerManagedPolicyReferencesInPermissionSet",
-		"GetInlinePolicyForPermissionSet", "GetPermissionsBoundaryForPermissionSet", "ListTagsForResource"} {
+		"GetInlinePolicyForPermissionSet", "GetPermissionsBoundaryForPermissionSet", "ListTagsForResource",
+		"ListAccountsForProvisionedPermissionSet"} {
 		require.Equal(t, 6, c[op], op)
 	}
 	require.Equal(t, 17, c["ListAccountAssignmentsForPrincipal"])
-	require.Equal(t, 1+6*6+17, live.TotalCalls())
+	require.Equal(t, 1+6*7+17, live.TotalCalls())
+	for _, ps := range live.PermissionSets {
+		require.Empty(t, ps.NotProvisioned, "%s: every account runs the latest version", ps.Name)
+	}
 }
 
 // TestReadLiveUnansweredOptionalReads: an endpoint that answers the tag and
