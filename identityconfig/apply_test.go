@@ -42,6 +42,7 @@ func TestApply(t *testing.T) {
 	t.Run("permission set fields", func(t *testing.T) { t.Parallel(); testApplyPermissionSetFields(t, env) })
 	t.Run("failure reported", func(t *testing.T) { t.Parallel(); testApplyFailureReported(t, env) })
 	t.Run("provisioning", func(t *testing.T) { t.Parallel(); testApplyProvisioning(t, env) })
+	t.Run("identity updates", func(t *testing.T) { t.Parallel(); testApplyIdentityUpdates(t, env) })
 }
 
 // renamed gives the round-trip file's permission sets a test's own prefix.

@@ -130,3 +130,62 @@ func sortedByID(ids map[string]string, names ...string) []string {
 	})
 	return out
 }
+
+const identityUpdatesFile = `users:
+  - {user_name: up-user, given_name: Una, family_name: Update, email: up-user@example.com}
+groups:
+  - {name: UpTeam, description: Update test team}
+`
+
+// testApplyIdentityUpdates: changing and removing user and group fields is
+// planned as updates, applied with UpdateUser and UpdateGroup, and plans
+// clean afterwards.
+func testApplyIdentityUpdates(t *testing.T, e *applyEnv) {
+	p := e.plan(t, identityUpdatesFile)
+	require.Equal(t, map[identityconfig.Kind]map[identityconfig.Op]int{
+		identityconfig.KindUser: {identityconfig.OpCreate: 1}, identityconfig.KindGroup: {identityconfig.OpCreate: 1},
+	}, p.Counts())
+	e.apply(t, e.applier(t, e.srv.URL()), p)
+	e.requireClean(t, identityUpdatesFile)
+
+	for _, step := range []struct {
+		name, file string
+		user       []identityconfig.Change
+		group      identityconfig.Change
+	}{
+		{
+			name: "change names, email and description",
+			file: `users:
+  - {user_name: up-user, given_name: Ursula, family_name: Update, display_name: Ursula U. Update, email: ursula@example.com}
+groups:
+  - {name: UpTeam, description: Updated team}
+`,
+			user: []identityconfig.Change{
+				{Field: "display_name", Old: "Una Update", New: "Ursula U. Update"},
+				{Field: "given_name", Old: "Una", New: "Ursula"},
+				{Field: "email", Old: "up-user@example.com", New: "ursula@example.com"},
+			},
+			group: identityconfig.Change{Field: "description", Old: "Update test team", New: "Updated team"},
+		},
+		{
+			name: "remove email and description",
+			file: `users:
+  - {user_name: up-user, given_name: Ursula, family_name: Update, display_name: Ursula U. Update}
+groups:
+  - {name: UpTeam}
+`,
+			user:  []identityconfig.Change{{Field: "email", Old: "ursula@example.com"}},
+			group: identityconfig.Change{Field: "description", Old: "Updated team"},
+		},
+	} {
+		p := e.plan(t, step.file)
+		require.Equal(t, []identityconfig.Action{
+			{Op: identityconfig.OpUpdate, Kind: identityconfig.KindUser, Name: "up-user", ID: p.Actions[0].ID, Changes: step.user},
+			{Op: identityconfig.OpUpdate, Kind: identityconfig.KindGroup, Name: "UpTeam", ID: p.Actions[1].ID, Changes: []identityconfig.Change{step.group}},
+		}, p.Actions, step.name)
+		res := e.apply(t, e.applier(t, e.srv.URL()), p)
+		require.Equal(t, 1, res.Calls["UpdateUser"], step.name)
+		require.Equal(t, 1, res.Calls["UpdateGroup"], step.name)
+		e.requireClean(t, step.file)
+	}
+}
