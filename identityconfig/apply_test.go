@@ -43,6 +43,7 @@ func TestApply(t *testing.T) {
 	t.Run("failure reported", func(t *testing.T) { t.Parallel(); testApplyFailureReported(t, env) })
 	t.Run("provisioning", func(t *testing.T) { t.Parallel(); testApplyProvisioning(t, env) })
 	t.Run("identity updates", func(t *testing.T) { t.Parallel(); testApplyIdentityUpdates(t, env) })
+	t.Run("permissions boundary", func(t *testing.T) { t.Parallel(); testApplyBoundary(t, env) })
 }
 
 // renamed gives the round-trip file's permission sets a test's own prefix.

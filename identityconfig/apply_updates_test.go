@@ -189,3 +189,49 @@ groups:
 		e.requireClean(t, step.file)
 	}
 }
+
+const boundaryFile = `permission_sets:
+  - name: BdSet
+    session_duration: 1h
+    managed_policies: [ReadOnlyAccess]
+    permissions_boundary: {managed_policy: PowerUserAccess}
+assignments:
+  - {principal: group:Data, permission_set: BdSet, accounts: [name:prod-data]}
+`
+
+// testApplyBoundary: a permissions boundary is created with its permission
+// set, changed to a customer managed policy, then removed; each change is
+// provisioned to the account the set is assigned in, and each plan after
+// an apply is clean.
+func testApplyBoundary(t *testing.T, e *applyEnv) {
+	p := e.plan(t, boundaryFile)
+	require.Len(t, p.Actions, 2)
+	require.Contains(t, p.Actions[0].Changes, identityconfig.Change{Field: "permissions_boundary", New: "arn:aws:iam::aws:policy/PowerUserAccess"})
+	res := e.apply(t, e.applier(t, e.srv.URL()), p)
+	require.Equal(t, 1, res.Calls["PutPermissionsBoundaryToPermissionSet"])
+	e.requireClean(t, boundaryFile)
+	arn := e.permissionSetARN(t, "BdSet")
+
+	for _, step := range []struct {
+		name, boundary string
+		change         identityconfig.Change
+		op             string
+	}{
+		{"to a customer managed policy", "    permissions_boundary: {customer_managed_policy: {name: BdBoundary, path: /team/}}\n",
+			identityconfig.Change{Field: "permissions_boundary", Old: "arn:aws:iam::aws:policy/PowerUserAccess", New: "customer managed /team/BdBoundary"},
+			"PutPermissionsBoundaryToPermissionSet"},
+		{"removed", "",
+			identityconfig.Change{Field: "permissions_boundary", Old: "customer managed /team/BdBoundary"},
+			"DeletePermissionsBoundaryFromPermissionSet"},
+	} {
+		file := strings.Replace(boundaryFile, "    permissions_boundary: {managed_policy: PowerUserAccess}\n", step.boundary, 1)
+		p := e.plan(t, file)
+		require.Equal(t, []identityconfig.Action{{Op: identityconfig.OpUpdate, Kind: identityconfig.KindPermissionSet, Name: "BdSet", ID: arn,
+			Changes: []identityconfig.Change{step.change}}}, p.Actions, step.name)
+		res := e.apply(t, e.applier(t, e.srv.URL()), p)
+		require.Equal(t, 1, res.Calls[step.op], step.name)
+		require.Equal(t, 1, res.Calls["ProvisionPermissionSet"], step.name)
+		require.Empty(t, e.behind(t, arn), step.name)
+		e.requireClean(t, file)
+	}
+}
