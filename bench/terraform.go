@@ -37,12 +37,6 @@ const (
 	// registry.terraform.io/hashicorp/aws; STINT_BENCH_TF_MIRROR overrides it.
 	tfMirrorDefault = "/opt/tf-plugins"
 	awsRealRate     = 20.0 // Identity Center's calls per second
-	// readerAttempts bounds the reader's attempts per call. moto 5.2.1 (even
-	// with the extensions) answers GetPermissionsBoundaryForPermissionSet
-	// with an HTML 500; the reader then treats the boundary as unknown, but
-	// only after its default 10 attempts with backoff, up to ~20 s on moto
-	// that AWS (which answers at once) never costs.
-	readerAttempts = 2
 )
 
 // idMoto is one moto with the organisation and a proxy in front of it.
@@ -136,7 +130,7 @@ func identityBench() error {
 		n, secs(off.apply), secs(off.applier), off.applyCalls)
 	fmt.Printf("   stint plan, no change (20/s):   %s, %d calls\n", secs(at20.plan), at20.planCalls)
 	fmt.Printf("   stint plan, no change (off):    %s, %d calls\n", secs(off.plan), off.planCalls)
-	fmt.Printf("     (calls: %s; reader at %d attempts per call, moto lacks GetPermissionsBoundaryForPermissionSet)\n", opSummary(off.planOps), readerAttempts)
+	fmt.Printf("     (calls: %s)\n", opSummary(off.planOps))
 
 	if tfErr != nil {
 		fmt.Printf("   (Terraform skipped: %v)\n", tfErr)
@@ -272,7 +266,7 @@ func stintPlan(ctx context.Context, m *idMoto, lc identitycenter.LimiterConfig, 
 	}
 	r, err := identityconfig.NewReader(identityconfig.ReaderConfig{
 		AWS: ac, InstanceARN: prov.InstanceARN(), IdentityStoreID: prov.IdentityStoreID(), Limiter: lim,
-		Logger: slog.New(slog.DiscardHandler), MaxAttempts: readerAttempts,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		return nil, nil, err

@@ -168,8 +168,9 @@ func (a *Applier) addCounter(stack *middleware.Stack) error {
 
 // Apply carries out the plan's actions, and only those, in dependency
 // order: identity store users, groups and memberships; permission sets
-// (created, updated, then provisioned to every account that has them,
-// waiting for the provisioning to finish); account assignment creations
+// (created, updated, then provisioned to every account that has them, or
+// for a provisioning change alone to the accounts it lists, waiting for the
+// provisioning to finish); account assignment creations
 // and deletions together, each verified through its status API; then
 // permission set deletions (only once their assignments are gone) and user
 // and group deletions. Independent actions run concurrently within the

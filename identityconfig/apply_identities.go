@@ -70,28 +70,39 @@ func (r *run) identity(ctx context.Context, act *Action) error {
 		return err
 	default:
 		_, err := r.a.ids.UpdateGroup(ctx, &identitystore.UpdateGroupInput{IdentityStoreId: store, GroupId: aws.String(act.ID),
-			Operations: []istypes.AttributeOperation{{AttributePath: aws.String("description"), AttributeValue: document.NewLazyDocument(ch["description"])}}})
+			Operations: []istypes.AttributeOperation{{AttributePath: aws.String("description"), AttributeValue: attributeValue(ch["description"])}}})
 		return err
 	}
 }
 
-// userAttribute maps a user change to an identity store attribute path and
-// value.
+// userAttribute maps a user change to an identity store attribute path (in
+// AWS's camel case: "UserName" is refused) and value. The emails list is
+// replaced whole, as AWS requires.
 func userAttribute(c Change) (string, document.Interface) {
 	switch c.Field {
 	case "display_name":
-		return "displayName", document.NewLazyDocument(c.New)
+		return "displayName", attributeValue(c.New)
 	case "given_name":
-		return "name.givenName", document.NewLazyDocument(c.New)
+		return "name.givenName", attributeValue(c.New)
 	case "family_name":
-		return "name.familyName", document.NewLazyDocument(c.New)
+		return "name.familyName", attributeValue(c.New)
 	case "email":
 		if c.New == "" {
-			return "emails", nil
+			return "emails", document.NewLazyDocument(nil)
 		}
 		return "emails", document.NewLazyDocument([]map[string]any{{"value": c.New, "type": "work", "primary": true}})
 	}
-	return c.Field, document.NewLazyDocument(c.New)
+	return c.Field, attributeValue(c.New)
+}
+
+// attributeValue is a string attribute's new value: null for "", since
+// the identity store refuses empty values and removes an attribute set to
+// null.
+func attributeValue(s string) document.Interface {
+	if s == "" {
+		return document.NewLazyDocument(nil)
+	}
+	return document.NewLazyDocument(s)
 }
 
 // createdEarlier turns a ConflictException on a creation into success when

@@ -15,8 +15,10 @@ import (
 
 // permissionSet creates or updates a permission set from the action's
 // changes and, when an existing one changed, provisions it to every
-// account that has it. A step that fails ends the action; what was done
-// before it is still provisioned, and the next plan shows the rest.
+// account that has it; an update with only a provisioning change
+// provisions it to the accounts that change lists. A step that fails ends
+// the action; what was done before it is still provisioned, and the next
+// plan shows the rest.
 func (r *run) permissionSet(ctx context.Context, act *Action) (err error) {
 	inst := aws.String(r.a.cfg.InstanceARN)
 	ch := map[string]Change{}
@@ -35,11 +37,17 @@ func (r *run) permissionSet(ctx context.Context, act *Action) (err error) {
 			return err
 		}
 	} else {
+		behind := provisioningAccounts(ch[FieldProvisioning])
 		defer func() {
-			if changed {
-				if perr := r.provision(ctx, act.Name, arn); err == nil {
-					err = perr
-				}
+			var perr error
+			switch {
+			case changed: // every account it is provisioned to is behind now
+				perr = r.provision(ctx, act.Name, arn)
+			case len(behind) > 0:
+				perr = r.provisionBehind(ctx, act.Name, arn, behind)
+			}
+			if err == nil {
+				err = perr
 			}
 		}()
 		if in, ok := permissionSetUpdate(ch); ok {
@@ -224,25 +232,66 @@ func (a *Applier) boundary(s string) *ssotypes.PermissionsBoundary {
 // provision provisions a changed permission set to every account that has
 // it (none: nothing to do) and waits until AWS reports it done.
 func (r *run) provision(ctx context.Context, name, arn string) error {
-	inst, psArn := aws.String(r.a.cfg.InstanceARN), aws.String(arn)
-	accts, err := r.a.sso.ListAccountsForProvisionedPermissionSet(ctx, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
-		InstanceArn: inst, PermissionSetArn: psArn, MaxResults: aws.Int32(1)})
-	if err != nil {
-		return fmt.Errorf("list accounts it is provisioned to: %w", err)
+	some, err := r.provisionedAnywhere(ctx, arn, "")
+	if err != nil || !some {
+		return err
 	}
-	if len(accts.AccountIds) == 0 {
-		return nil
-	}
-	out, err := r.a.sso.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{
-		InstanceArn: inst, PermissionSetArn: psArn, TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts})
+	return r.provisionTo(ctx, name, arn, "")
+}
+
+// provisionBehind provisions the latest version of a permission set to the
+// accounts that run an older one, and waits for each. When no account has
+// the latest version (as after an apply interrupted between updating and
+// provisioning) one request for all its accounts does it; otherwise one
+// request per account, in turn, since AWS answers ConflictException to
+// concurrent operations on one permission set.
+func (r *run) provisionBehind(ctx context.Context, name, arn string, accounts []string) error {
+	current, err := r.provisionedAnywhere(ctx, arn, ssotypes.ProvisioningStatusLatestPermissionSetProvisioned)
 	if err != nil {
-		return fmt.Errorf("provision: %w", err)
+		return err
+	}
+	if !current {
+		return r.provisionTo(ctx, name, arn, "")
+	}
+	for _, account := range accounts {
+		if err := r.provisionTo(ctx, name, arn, account); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// provisionedAnywhere reports whether the permission set is provisioned to
+// at least one account (with that status, when status is set).
+func (r *run) provisionedAnywhere(ctx context.Context, arn string, status ssotypes.ProvisioningStatus) (bool, error) {
+	out, err := r.a.sso.ListAccountsForProvisionedPermissionSet(ctx, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
+		InstanceArn: aws.String(r.a.cfg.InstanceARN), PermissionSetArn: aws.String(arn), ProvisioningStatus: status, MaxResults: aws.Int32(1)})
+	if err != nil {
+		return false, fmt.Errorf("list accounts it is provisioned to: %w", err)
+	}
+	return len(out.AccountIds) > 0, nil
+}
+
+// provisionTo provisions a permission set to one account, or with account
+// "" to every account it is provisioned to, and waits until AWS reports it
+// done.
+func (r *run) provisionTo(ctx context.Context, name, arn, account string) error {
+	inst := aws.String(r.a.cfg.InstanceARN)
+	in := &ssoadmin.ProvisionPermissionSetInput{InstanceArn: inst, PermissionSetArn: aws.String(arn), TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts}
+	what, target := "provision "+name, ""
+	if account != "" {
+		in.TargetType, in.TargetId = ssotypes.ProvisionTargetTypeAwsAccount, aws.String(account)
+		target = " to account " + account
+		what += target
+	}
+	out, err := r.a.sso.ProvisionPermissionSet(ctx, in)
+	if err != nil {
+		return fmt.Errorf("provision%s: %w", target, err)
 	}
 	st := out.PermissionSetProvisioningStatus
 	if st == nil {
-		return stint.Errorf(stint.EINTERNAL, "provision %s: AWS answered without a status", name)
+		return stint.Errorf(stint.EINTERNAL, "%s: AWS answered without a status", what)
 	}
-	what := "provision " + name
 	requestID := aws.ToString(st.RequestId)
 	check := func(st *ssotypes.PermissionSetProvisioningStatus) (bool, error) {
 		switch st.Status {

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
-	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
@@ -44,6 +41,9 @@ func TestApply(t *testing.T) {
 	t.Run("identities", func(t *testing.T) { t.Parallel(); testApplyIdentities(t, env) })
 	t.Run("permission set fields", func(t *testing.T) { t.Parallel(); testApplyPermissionSetFields(t, env) })
 	t.Run("failure reported", func(t *testing.T) { t.Parallel(); testApplyFailureReported(t, env) })
+	t.Run("provisioning", func(t *testing.T) { t.Parallel(); testApplyProvisioning(t, env) })
+	t.Run("identity updates", func(t *testing.T) { t.Parallel(); testApplyIdentityUpdates(t, env) })
+	t.Run("permissions boundary", func(t *testing.T) { t.Parallel(); testApplyBoundary(t, env) })
 }
 
 // renamed gives the round-trip file's permission sets a test's own prefix.
@@ -120,32 +120,6 @@ func (e *applyEnv) requireClean(t *testing.T, file string) {
 	require.Equal(t, 0, identityconfig.ExitCode(p))
 }
 
-// provisionAll provisions the named permission sets. AWS provisions a
-// permission set to an account when an assignment is created there; moto
-// does not, so the test does what AWS would have done.
-func (e *applyEnv) provisionAll(t *testing.T, names ...string) {
-	t.Helper()
-	ctx := context.Background()
-	sso := ssoadmin.NewFromConfig(e.srv.AWSConfig())
-	arns := map[string]string{}
-	pages := ssoadmin.NewListPermissionSetsPaginator(sso, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(e.org.InstanceARN)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		require.NoError(t, err)
-		for _, arn := range page.PermissionSets {
-			d, err := sso.DescribePermissionSet(ctx, &ssoadmin.DescribePermissionSetInput{InstanceArn: aws.String(e.org.InstanceARN), PermissionSetArn: aws.String(arn)})
-			require.NoError(t, err)
-			arns[aws.ToString(d.PermissionSet.Name)] = arn
-		}
-	}
-	for _, n := range names {
-		require.NotEmpty(t, arns[n], n)
-		_, err := sso.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{
-			InstanceArn: aws.String(e.org.InstanceARN), PermissionSetArn: aws.String(arns[n]), TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts})
-		require.NoError(t, err)
-	}
-}
-
 func between(t *testing.T, calls map[string]int, op string, lo, hi int) {
 	t.Helper()
 	require.GreaterOrEqual(t, calls[op], lo, op)
@@ -177,7 +151,6 @@ func testApplyRoundTrip(t *testing.T, e *applyEnv) {
 	require.Positive(t, res.Duration)
 
 	e.requireClean(t, file)
-	e.provisionAll(t, "ApRtAdmin", "ApRtOps", "ApRtRead")
 
 	// One inline policy and one selector change: exactly those.
 	changed := renamed(changedFile(t), "Ap")
@@ -232,7 +205,6 @@ func testApplyFaults(t *testing.T, e *applyEnv) {
 	require.Positive(t, proxy.MaxCreatesInFlight())
 	e.requireClean(t, file)
 
-	e.provisionAll(t, "FtRtAdmin", "FtRtOps", "FtRtRead")
 	changed := renamed(changedFile(t), "Ft")
 	p = e.plan(t, changed)
 	require.Len(t, p.Actions, 4)
@@ -367,7 +339,7 @@ func testApplyPermissionSetFields(t *testing.T, e *applyEnv) {
 	require.Equal(t, 1, c["DeleteInlinePolicyFromPermissionSet"])
 	require.Equal(t, 1, c["TagResource"])
 	require.Equal(t, 1, c["UntagResource"])
-	require.Zero(t, c["ProvisionPermissionSet"]) // provisioned nowhere (moto)
+	require.Equal(t, 1, c["ProvisionPermissionSet"]) // to the accounts it is assigned in
 	e.requireClean(t, changed)
 }
 

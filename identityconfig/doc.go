@@ -47,7 +47,11 @@
 // their assignments) or per principal, whichever Estimate finds cheaper,
 // and counts the calls it makes. Every call goes through the shared
 // identitycenter.Limiter. Tags and permissions boundaries that the endpoint
-// cannot answer (moto lacks them) are reported as unknown and not compared.
+// cannot answer (stock moto lacks them) are reported as unknown and not
+// compared. For each permission set it also lists the accounts that still
+// run an older version (LATEST_PERMISSION_SET_NOT_PROVISIONED, as after an
+// apply interrupted before provisioning); Diff plans an update with a
+// provisioning change for those accounts, and Apply provisions exactly them.
 //
 // Diff owns assignments by (principal, permission set) pair: a pair the
 // file declares is declared in full, so its assignments in other accounts

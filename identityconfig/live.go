@@ -116,6 +116,11 @@ type LivePermissionSet struct {
 	PermissionSet
 	TagsKnown     bool `json:"tags_known"`
 	BoundaryKnown bool `json:"boundary_known"`
+	// NotProvisioned are the directory's accounts that still run an older
+	// version of the permission set: it changed after it was last
+	// provisioned there (AWS's LATEST_PERMISSION_SET_NOT_PROVISIONED), as
+	// when an apply was interrupted before provisioning. Sorted.
+	NotProvisioned []string `json:"not_provisioned,omitempty"`
 }
 
 // LiveAssignment is an account assignment as AWS lists it.
@@ -179,10 +184,11 @@ func NewReader(cfg ReaderConfig) (*Reader, error) {
 	return r, nil
 }
 
-// Read reads the permission sets with their policies, the assignments
-// (choosing the cheaper listing strategy for dir's sizes; see Estimate) and,
-// with ReadIdentities, users, groups and memberships. dir supplies the
-// accounts, users and groups to list assignments for. Tags and permissions
+// Read reads the permission sets with their policies and the accounts of
+// dir that run an older version of each, the assignments (choosing the
+// cheaper listing strategy for dir's sizes; see Estimate) and, with
+// ReadIdentities, users, groups and memberships. dir supplies the accounts,
+// users and groups to list assignments for. Tags and permissions
 // boundaries that the endpoint cannot answer (a 5xx answer that is not an
 // AWS error, as from moto) are reported as unknown in Warnings. Other
 // errors are coded: EUNAVAILABLE when AWS cannot be reached or keeps
@@ -196,6 +202,7 @@ func (r *Reader) Read(ctx context.Context, dir *stint.Directory) (*Live, error) 
 	if live.PermissionSets, err = r.permissionSets(ctx, live); err != nil {
 		return nil, err
 	}
+	keepDirectoryAccounts(live.PermissionSets, dir)
 	live.Estimates = Estimate(dir, len(live.PermissionSets))
 	live.Strategy = r.cfg.Strategy
 	if live.Strategy == StrategyAuto || live.Strategy == "" {

@@ -20,10 +20,11 @@ import (
 	"github.com/stint-dev/stint/provider/identitycenter"
 )
 
-// One moto for the package, seeded once with the demo organisation (three
-// permission sets and five standing assignments that the round-trip file
-// does not declare) plus the round-trip state (roundTripSets and
-// roundTripAssignments). Tests only read it.
+// One moto for the package (with the sso-admin extensions, so that tags,
+// boundaries and provisioning answer as on AWS), seeded once with the demo
+// organisation (three permission sets and five standing assignments that
+// the round-trip file does not declare) plus the round-trip state
+// (roundTripSets and roundTripAssignments). Tests only read it.
 var (
 	moto *motoserver.Server
 	org  *sampleorg.Org
@@ -37,7 +38,7 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var err error
-	if moto, err = motoserver.Run(ctx, motoserver.Options{NoManagedPolicies: true}); err != nil {
+	if moto, err = motoserver.Run(ctx, motoserver.Options{NoManagedPolicies: true, SSOAdminExtensions: true}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -183,20 +184,6 @@ func createRoundTripState(ctx context.Context) error {
 			}); err != nil {
 				return err
 			}
-		}
-	}
-	// AWS provisions a permission set to an account when an assignment is
-	// created there; moto does not, so provision every permission set as
-	// AWS would have (moto then lists them for every account).
-	arns := []string{rt["RtAdmin"], rt["RtOps"], rt["RtRead"]}
-	for _, arn := range org.PermissionSets {
-		arns = append(arns, arn)
-	}
-	for _, arn := range arns {
-		if _, err := sso.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{
-			InstanceArn: inst, PermissionSetArn: aws.String(arn), TargetType: ssotypes.ProvisionTargetTypeAllProvisionedAccounts,
-		}); err != nil {
-			return err
 		}
 	}
 	return nil

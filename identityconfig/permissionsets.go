@@ -8,11 +8,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/stint-dev/stint"
 )
 
 // permissionSets lists the instance's permission sets and reads each one's
-// description, policies, boundary and tags: six calls per permission set,
-// plus pages.
+// description, policies, boundary, tags and the accounts that run an older
+// version of it: seven calls per permission set, plus pages.
 func (r *Reader) permissionSets(ctx context.Context, live *Live) ([]LivePermissionSet, error) {
 	inst := aws.String(r.cfg.InstanceARN)
 	var arns []string
@@ -104,6 +107,9 @@ func (r *Reader) permissionSet(ctx context.Context, live *Live, arn string) (Liv
 	if err != nil {
 		return out, awsError(err, "get the permissions boundary of permission set %s", out.Name)
 	}
+	if out.NotProvisioned, err = r.notProvisioned(ctx, arn); err != nil {
+		return out, awsError(err, "list the accounts that run an older version of permission set %s", out.Name)
+	}
 	if r.cfg.SkipTags {
 		return out, nil
 	}
@@ -134,4 +140,39 @@ func orRoot(path string) string {
 		return "/"
 	}
 	return path
+}
+
+// notProvisioned lists the accounts where the permission set's latest
+// version is not provisioned, sorted.
+func (r *Reader) notProvisioned(ctx context.Context, arn string) ([]string, error) {
+	var accounts []string
+	pages := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(r.sso, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
+		InstanceArn: aws.String(r.cfg.InstanceARN), PermissionSetArn: aws.String(arn),
+		ProvisioningStatus: ssotypes.ProvisioningStatusLatestPermissionSetNotProvisioned,
+	}, func(o *ssoadmin.ListAccountsForProvisionedPermissionSetPaginatorOptions) { o.Limit = pageSize })
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		accounts = append(accounts, page.AccountIds...)
+	}
+	slices.Sort(accounts)
+	return slices.Compact(accounts), nil
+}
+
+// keepDirectoryAccounts drops, from each permission set's NotProvisioned,
+// the accounts outside the directory: a plan covers only its accounts, as
+// it does for assignments.
+func keepDirectoryAccounts(sets []LivePermissionSet, dir *stint.Directory) {
+	known := map[string]bool{}
+	for _, a := range dir.Accounts {
+		known[a.ID] = true
+	}
+	for i := range sets {
+		sets[i].NotProvisioned = slices.DeleteFunc(sets[i].NotProvisioned, func(id string) bool { return !known[id] })
+		if len(sets[i].NotProvisioned) == 0 {
+			sets[i].NotProvisioned = nil
+		}
+	}
 }

@@ -144,6 +144,7 @@ func Diff(desired *Resolved, live *Live, opts DiffOptions) *Plan {
 		protectedSets[k.PermissionSetARN] = true
 	}
 	diffPermissionSets(p, desired.Desired, live, opts, protectedSets)
+	diffProvisioning(p, desired, live)
 	diffAssignments(p, desired, live, opts)
 	for k, n := range p.Unmanaged {
 		if n == 0 {

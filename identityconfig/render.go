@@ -82,6 +82,9 @@ func RenderText(w io.Writer, p *Plan, opts RenderOptions) error {
 }
 
 func (c Change) text() string {
+	if c.Field == FieldProvisioning {
+		return fmt.Sprintf("provisioning: the latest version is not in %s; apply provisions it", strings.Join(c.Added, ", "))
+	}
 	if c.Added != nil || c.Removed != nil {
 		var parts []string
 		for _, s := range c.Added {

@@ -40,7 +40,6 @@ func TestRoundTripNoChanges(t *testing.T) {
 	require.Equal(t, `No changes. Identity Center matches the file.
 3 permission sets not declared in the file left alone (--prune deletes them).
 5 assignments not declared in the file left alone (--prune deletes them).
-Note: GetPermissionsBoundaryForPermissionSet is not answered by this endpoint (a server error without an AWS error body); what it reads is unknown and not compared
 `, out.String())
 }
 

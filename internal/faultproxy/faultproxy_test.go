@@ -197,3 +197,33 @@ func instanceARN(t *testing.T, client *ssoadmin.Client) string {
 	require.Len(t, out.Instances, 1)
 	return aws.ToString(out.Instances[0].InstanceArn)
 }
+
+func TestStatusProvisioningFails(t *testing.T) {
+	t.Parallel()
+	p, cfg := setup(t)
+	ctx := context.Background()
+	client := ssoadmin.NewFromConfig(cfg)
+	instance := instanceARN(t, client)
+
+	p.RewriteStatus(faultproxy.StatusRule{Kind: faultproxy.Provisioning, InProgressPolls: 1, FailureReason: "Simulated: policy not found in account"})
+	out, err := client.ProvisionPermissionSet(ctx, &ssoadmin.ProvisionPermissionSetInput{
+		InstanceArn: aws.String(instance), PermissionSetArn: aws.String(testPermissionSet),
+		TargetType: ssotypes.ProvisionTargetTypeAwsAccount, TargetId: aws.String("222222222222"),
+	})
+	require.NoError(t, err)
+	st := out.PermissionSetProvisioningStatus
+	require.Equal(t, ssotypes.StatusValuesInProgress, st.Status)
+	poll := func() *ssotypes.PermissionSetProvisioningStatus {
+		d, err := client.DescribePermissionSetProvisioningStatus(ctx, &ssoadmin.DescribePermissionSetProvisioningStatusInput{
+			InstanceArn: aws.String(instance), ProvisionPermissionSetRequestId: st.RequestId,
+		})
+		require.NoError(t, err)
+		return d.PermissionSetProvisioningStatus
+	}
+	require.Equal(t, ssotypes.StatusValuesInProgress, poll().Status)
+	final := poll()
+	require.Equal(t, ssotypes.StatusValuesFailed, final.Status)
+	require.Equal(t, "Simulated: policy not found in account", aws.ToString(final.FailureReason))
+	require.Equal(t, testPermissionSet, aws.ToString(final.PermissionSetArn))
+	require.Zero(t, p.CreatesInFlight(), "provisioning is not an assignment creation")
+}

@@ -11,24 +11,26 @@ import (
 	"time"
 )
 
-// Kind is the kind of asynchronous account assignment operation.
+// Kind is the kind of asynchronous operation: account assignment creation
+// or deletion, or permission set provisioning.
 type Kind string
 
 // Kinds.
 const (
-	Creation Kind = "creation" // CreateAccountAssignment and its status polls
-	Deletion Kind = "deletion" // DeleteAccountAssignment and its status polls
+	Creation     Kind = "creation"     // CreateAccountAssignment and its status polls
+	Deletion     Kind = "deletion"     // DeleteAccountAssignment and its status polls
+	Provisioning Kind = "provisioning" // ProvisionPermissionSet and its status polls
 )
 
-// Account assignment statuses.
+// Operation statuses.
 const (
 	InProgress = "IN_PROGRESS"
 	Failed     = "FAILED"
 	Succeeded  = "SUCCEEDED"
 )
 
-// StatusRule makes account assignment operations, which moto completes at
-// once, look as they do on AWS: the create or delete answer says IN_PROGRESS,
+// StatusRule makes asynchronous operations, which moto completes at once,
+// look as they do on AWS: the create or delete answer says IN_PROGRESS,
 // the first InProgressPolls status polls of that request say IN_PROGRESS
 // too, and the polls after them say what moto says.
 //
@@ -43,8 +45,8 @@ type StatusRule struct {
 	InProgressPolls int
 	// FailureReason, when set, makes the operation fail with it.
 	FailureReason string
-	// PrincipalID limits the rule to operations for that principal; ""
-	// matches all.
+	// PrincipalID limits the rule to account assignment operations for
+	// that principal; "" matches all (provisioning has no principal).
 	PrincipalID string
 }
 
@@ -83,10 +85,12 @@ var statusOps = map[string]statusOp{
 	"DescribeAccountAssignmentCreationStatus": {Creation, true, "AccountAssignmentCreationStatus", "AccountAssignmentCreationRequestId"},
 	"DeleteAccountAssignment":                 {Deletion, false, "AccountAssignmentDeletionStatus", ""},
 	"DescribeAccountAssignmentDeletionStatus": {Deletion, true, "AccountAssignmentDeletionStatus", "AccountAssignmentDeletionRequestId"},
+	"ProvisionPermissionSet":                  {Provisioning, false, "PermissionSetProvisioningStatus", ""},
+	"DescribePermissionSetProvisioningStatus": {Provisioning, true, "PermissionSetProvisioningStatus", "ProvisionPermissionSetRequestId"},
 }
 
-// modifyResponse rewrites successful answers of account assignment
-// operations and tracks creations in flight.
+// modifyResponse rewrites successful answers of asynchronous operations
+// and tracks creations in flight.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	op, _ := resp.Request.Context().Value(ctxKey{}).(string)
 	sop, ok := statusOps[op]
@@ -229,7 +233,9 @@ func (p *Proxy) startFake(sop statusOp, in map[string]any) map[string]any {
 	}
 	st := map[string]any{"Status": InProgress, "RequestId": newRequestID(), "CreatedDate": float64(time.Now().UnixMilli()) / 1000}
 	for _, k := range []string{"TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId"} {
-		st[k] = in[k]
+		if v, ok := in[k]; ok {
+			st[k] = v
+		}
 	}
 	p.fakes[string(sop.kind)+"/"+st["RequestId"].(string)] = &fakeOp{rule: rule, status: st}
 	return st

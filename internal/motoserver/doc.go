@@ -7,7 +7,8 @@
 // using distinct accounts, users or resources rather than resetting it.
 //
 // Options.SSOAdminExtensions runs moto through ssoadmin_ext.py, which adds
-// the sso-admin operations moto 5.2.1 lacks (tagging, permission-set
-// provisioning status, ...) for Identity Center tests and the Terraform
+// the sso-admin and identitystore behaviour moto 5.2.1 lacks (tagging,
+// permissions boundaries, provisioning per account and its status, user and
+// group updates, ...) for Identity Center tests and the Terraform
 // benchmark; TERRAFORM.md has the Terraform recipe. Test rig only.
 package motoserver

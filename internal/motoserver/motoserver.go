@@ -56,14 +56,19 @@ type Options struct {
 	StartTimeout time.Duration
 	// SSOAdminExtensions starts moto through ssoadmin_ext.py (embedded in
 	// this package; its header lists every patch) instead of moto_server.
-	// The script patches moto 5.2.1's sso-admin in memory so it answers like
-	// AWS where moto does not: TagResource, UntagResource and
-	// ListTagsForResource on permission sets and instances,
-	// DescribePermissionSetProvisioningStatus for the request IDs that
-	// ProvisionPermissionSet returns, SessionDuration "PT1H" (not the number
-	// 3600, which the Go SDK rejects) when CreatePermissionSet omits it, and
-	// one assignment per (target, permission set, principal) however often
-	// CreateAccountAssignment is called. Identity Center tests and the
+	// The script patches moto 5.2.1's sso-admin and identitystore in memory
+	// so they answer like AWS where moto does not: TagResource,
+	// UntagResource and ListTagsForResource on permission sets and
+	// instances, DescribePermissionSetProvisioningStatus for the request IDs
+	// that ProvisionPermissionSet returns, SessionDuration "PT1H" (not the
+	// number 3600, which the Go SDK rejects) when CreatePermissionSet omits
+	// it, one assignment per (target, permission set, principal) however
+	// often CreateAccountAssignment is called, identitystore UpdateUser and
+	// UpdateGroup, permissions boundaries (Put, Get, Delete), and
+	// provisioning per (permission set, account): assignments provision,
+	// changes leave accounts at LATEST_PERMISSION_SET_NOT_PROVISIONED until
+	// ProvisionPermissionSet, and both provisioning listings honour
+	// AccountId, ProvisioningStatus and pages. Identity Center tests and the
 	// Terraform benchmark need these; Terraform's permission-set resource
 	// hangs on stock moto. It runs with the Python interpreter of the
 	// moto_server on PATH and takes the same arguments, environment and
