@@ -51,7 +51,45 @@ type Directory struct {
 	Groups          []Group         `json:"groups"`
 	Accounts        []Account       `json:"accounts"`
 	PermissionSets  []PermissionSet `json:"permission_sets"`
-	SyncedAt        time.Time       `json:"synced_at"`
+	// Resources are what discovery found in member accounts (buckets,
+	// instances, clusters, databases, IAM roles and groups), for the types
+	// and accounts that flows select.
+	Resources []Resource `json:"resources,omitempty"`
+	// DiscoveryErrors say which accounts (and types) could not be read,
+	// and why; their resources are missing from Resources.
+	DiscoveryErrors []DiscoveryError `json:"discovery_errors,omitempty"`
+	SyncedAt        time.Time        `json:"synced_at"`
+}
+
+// DiscoveryError is one account (and type) discovery could not read.
+type DiscoveryError struct {
+	AccountID string       `json:"account_id"`
+	Type      ResourceType `json:"type,omitempty"` // "" when the whole account failed (AssumeRole denied)
+	Error     string       `json:"error"`
+}
+
+// Resource finds a discovered resource by type, account ID and name (case
+// matters, as in AWS). It returns ENOTFOUND naming what was looked for,
+// and the discovery error of that account when there is one.
+func (d *Directory) Resource(t ResourceType, accountID, name string) (*Resource, error) {
+	for i := range d.Resources {
+		r := &d.Resources[i]
+		if r.Type == t && r.AccountID == accountID && r.Name == name {
+			return r, nil
+		}
+	}
+	for _, de := range d.DiscoveryErrors {
+		if de.AccountID == accountID && (de.Type == "" || de.Type == t) {
+			return nil, Errorf(ENOTFOUND, "%s %q in account %s is unknown: that account could not be read (%s)", t, name, accountID, de.Error)
+		}
+	}
+	var known []string
+	for _, r := range d.Resources {
+		if r.Type == t && r.AccountID == accountID {
+			known = append(known, r.Name)
+		}
+	}
+	return nil, Errorf(ENOTFOUND, "unknown %s %q in account %s; known: %s", t, name, accountID, knownList(known))
 }
 
 // UserByEmail finds a user by email, case-insensitively. It returns ENOTFOUND

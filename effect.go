@@ -20,13 +20,28 @@ const (
 // effect; it is removed only when its last holder ends, and never when it
 // existed before stint (Preexisting).
 type Effect struct {
-	Key              string      `json:"key"`
-	Kind             string      `json:"kind"` // "aws-sso"
-	AccountID        string      `json:"account_id"`
-	PermissionSetARN string      `json:"permission_set_arn"`
-	PrincipalType    string      `json:"principal_type"` // USER
-	PrincipalID      string      `json:"principal_id"`
-	State            EffectState `json:"state"`
+	Key string `json:"key"`
+	// Kind is the resource type whose access this is ("aws-sso",
+	// "aws-s3", ...; see ResourceType).
+	Kind             string `json:"kind"`
+	AccountID        string `json:"account_id"`
+	PermissionSetARN string `json:"permission_set_arn,omitempty"`
+	PrincipalType    string `json:"principal_type"` // USER
+	PrincipalID      string `json:"principal_id"`   // identity store user ID
+	// Target is, for other kinds than aws-sso, the resource within the
+	// account: "NAME[/NAMESPACE][:LEVEL]" as in its resource ID.
+	Target string `json:"target,omitempty"`
+	// Subject is the user's identity store user name: their role sessions'
+	// name and the IAM user name of IAM group grants.
+	Subject string `json:"subject,omitempty"`
+	// Spec is what the provider needs besides: "name", "level",
+	// "namespace", "arn" and the resource's attributes; "cutoff" when the
+	// revocation should end sessions already issued.
+	Spec map[string]string `json:"spec,omitempty"`
+	// Until, for timed kinds, is the latest end among the holders: AWS is
+	// told to stop access then even if stint cannot act.
+	Until       *time.Time  `json:"until,omitempty"`
+	State       EffectState `json:"state"`
 	Preexisting      bool        `json:"preexisting"`
 	Holders          []string    `json:"holders"` // grant IDs
 	CreatedAt        time.Time   `json:"created_at"`
@@ -43,13 +58,52 @@ func SSOEffectKey(accountID, permissionSetARN, userID string) string {
 	return EffectKindSSO + ":" + accountID + "|" + permissionSetARN + "|USER|" + userID
 }
 
-// NewSSOEffect returns the effect a grant needs, before it has holders.
-func NewSSOEffect(g *Grant, now time.Time) *Effect {
-	return &Effect{
-		Key: g.EffectKey(), Kind: EffectKindSSO, AccountID: g.AccountID,
-		PermissionSetARN: g.PermissionSetARN, PrincipalType: "USER", PrincipalID: g.UserID,
+// NewEffect returns the effect a grant needs, before it has holders.
+func NewEffect(g *Grant, now time.Time) *Effect {
+	e := &Effect{
+		Key: g.EffectKey(), Kind: string(g.Type.Or()), AccountID: g.AccountID,
+		PrincipalType: "USER", PrincipalID: g.UserID, Subject: g.UserName,
 		State: EffectCreating, CreatedAt: now, UpdatedAt: now,
 	}
+	if g.Type.Or() == ResourceSSO {
+		e.PermissionSetARN = g.PermissionSetARN
+		return e
+	}
+	ref := g.Ref()
+	e.Target = ref.localName()
+	e.Spec = map[string]string{"name": g.Name}
+	for k, v := range map[string]string{"level": g.Level, "namespace": g.Namespace, "arn": g.ResourceARN} {
+		if v != "" {
+			e.Spec[k] = v
+		}
+	}
+	for k, v := range g.Attributes {
+		if _, taken := e.Spec[k]; !taken {
+			e.Spec[k] = v
+		}
+	}
+	if g.Type.Timed() {
+		until := g.EndsAt
+		e.Until = &until
+	}
+	return e
+}
+
+// NewSSOEffect is NewEffect for an Identity Center grant.
+func NewSSOEffect(g *Grant, now time.Time) *Effect { return NewEffect(g, now) }
+
+// Type returns the resource type of the effect's kind.
+func (e *Effect) Type() ResourceType { return ResourceType(e.Kind) }
+
+// Extends returns a copy whose Until reaches end, and whether it moved:
+// a timed effect must then be granted again so that AWS knows.
+func (e *Effect) Extends(end time.Time) (*Effect, bool) {
+	if !e.Type().Timed() || (e.Until != nil && !end.After(*e.Until)) {
+		return e, false
+	}
+	next := *e
+	next.Until = &end
+	return &next, true
 }
 
 // HeldBy reports whether the grant holds the effect.

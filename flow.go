@@ -56,6 +56,14 @@ type Flow struct {
 	// MFA asks for a multi-factor step-up before access (portal, third
 	// parties).
 	MFA bool `json:"mfa,omitempty" yaml:"mfa"`
+	// ImmediateCutoff makes revocation end sessions already issued, where
+	// the resource allows: stint's own permission sets (S3, EC2, EKS, RDS)
+	// deny the user's sessions issued before the revocation; IAM roles
+	// deny every session issued before it, so use it only for roles that
+	// nobody uses but through stint. Default: false (sessions live until
+	// they expire, at most the permission set's or role's session
+	// duration).
+	ImmediateCutoff bool `json:"immediate_cutoff,omitempty" yaml:"immediate_cutoff"`
 	// Cedar is extra Cedar policy text for conditions YAML cannot say; its
 	// forbid policies restrict the flow; permit policies are rejected.
 	Cedar string `json:"cedar,omitempty" yaml:"cedar"`
@@ -123,9 +131,16 @@ type ExtensionRule struct {
 	Reapproval bool     `json:"reapproval,omitempty" yaml:"reapproval"`
 }
 
-// FlowResource selects resources for a flow.
+// FlowResource selects resources for a flow: exactly one of its fields is
+// set.
 type FlowResource struct {
 	IdentityCenter *IdentityCenterSelector `json:"identity_center,omitempty" yaml:"identity_center"`
+	S3             *S3Selector             `json:"s3,omitempty" yaml:"s3"`
+	EC2            *EC2Selector            `json:"ec2,omitempty" yaml:"ec2"`
+	EKS            *EKSSelector            `json:"eks,omitempty" yaml:"eks"`
+	RDS            *RDSSelector            `json:"rds,omitempty" yaml:"rds"`
+	IAMRole        *IAMRoleSelector        `json:"iam_role,omitempty" yaml:"iam_role"`
+	IAMGroup       *IAMGroupSelector       `json:"iam_group,omitempty" yaml:"iam_group"`
 }
 
 // IdentityCenterSelector selects (account, permission set) pairs.
@@ -169,21 +184,36 @@ func (f *Flow) Validate() error {
 	if len(f.Resources) == 0 {
 		return Errorf(EINVALID, "flow %q: resources is empty", f.Name)
 	}
-	for i, r := range f.Resources {
-		ic := r.IdentityCenter
-		if ic == nil {
-			return Errorf(EINVALID, "flow %q: resources[%d] has no identity_center selector", f.Name, i)
-		}
-		if len(ic.Accounts) == 0 || len(ic.PermissionSets) == 0 {
-			return Errorf(EINVALID, "flow %q: resources[%d] needs accounts and permission_sets", f.Name, i)
-		}
-		for _, sel := range ic.Accounts {
-			if err := ValidateAccountSelector(sel); err != nil {
-				return Errorf(EINVALID, "flow %q: resources[%d]: %s", f.Name, i, ErrorMessage(err))
-			}
+	for i := range f.Resources {
+		if err := f.Resources[i].Validate(); err != nil {
+			return Errorf(EINVALID, "flow %q: resources[%d]: %s", f.Name, i, ErrorMessage(err))
 		}
 	}
 	return nil
+}
+
+// Validate checks that the resource sets exactly one selector, and its
+// form.
+func (r *FlowResource) Validate() error {
+	switch r.count() {
+	case 0:
+		return Errorf(EINVALID, "set one of identity_center, s3, ec2, eks, rds, iam_role or iam_group")
+	case 1:
+	default:
+		return Errorf(EINVALID, "set only one selector per resource entry; list the others as entries of their own")
+	}
+	if ic := r.IdentityCenter; ic != nil {
+		if len(ic.Accounts) == 0 || len(ic.PermissionSets) == 0 {
+			return Errorf(EINVALID, "identity_center needs accounts and permission_sets")
+		}
+		for _, sel := range ic.Accounts {
+			if err := ValidateAccountSelector(sel); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return r.Selector().Validate()
 }
 
 // ValidatePrincipalRef checks a "user:EMAIL" or "group:NAME" reference.

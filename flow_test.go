@@ -136,20 +136,20 @@ func TestFlowValidate(t *testing.T) {
 		{name: "default above max", mut: func(f *stint.Flow) { f.DefaultDuration = stint.Duration(5 * time.Hour) }, wantMsg: "default_duration 5h exceeds max_duration 4h"},
 		{name: "no approvers and no auto-approve", mut: func(f *stint.Flow) { f.Approvers = nil }, wantMsg: "set approvers, approval_steps or auto_approve"},
 		{name: "no resources", mut: func(f *stint.Flow) { f.Resources = nil }, wantMsg: "resources is empty"},
-		{name: "resource without selector", mut: func(f *stint.Flow) { f.Resources = []stint.FlowResource{{}} }, wantMsg: "resources[0] has no identity_center selector"},
+		{name: "resource without selector", mut: func(f *stint.Flow) { f.Resources = []stint.FlowResource{{}} }, wantMsg: "resources[0]: set one of identity_center, s3, ec2, eks, rds, iam_role or iam_group"},
 		{
 			name: "selector without accounts",
 			mut: func(f *stint.Flow) {
 				f.Resources[0].IdentityCenter = &stint.IdentityCenterSelector{PermissionSets: []string{"ReadOnlyAccess"}}
 			},
-			wantMsg: "resources[0] needs accounts and permission_sets",
+			wantMsg: "resources[0]: identity_center needs accounts and permission_sets",
 		},
 		{
 			name: "selector without permission sets",
 			mut: func(f *stint.Flow) {
 				f.Resources[0].IdentityCenter = &stint.IdentityCenterSelector{Accounts: []string{"all"}}
 			},
-			wantMsg: "resources[0] needs accounts and permission_sets",
+			wantMsg: "resources[0]: identity_center needs accounts and permission_sets",
 		},
 		{
 			name:    "bad account selector",

@@ -19,6 +19,8 @@ type Request struct {
 	ID             string        `json:"id"`
 	RequesterID    string        `json:"requester_id"` // identity store user ID
 	RequesterEmail string        `json:"requester"`
+	// RequesterName is the requester's identity store user name.
+	RequesterName string `json:"requester_name,omitempty"`
 	Flow           string        `json:"flow"`
 	Resources      []ResourceRef `json:"resources"`
 	Reason         string        `json:"reason"`
@@ -30,6 +32,9 @@ type Request struct {
 	Bundle string `json:"bundle,omitempty"`
 	// BreakGlass marks an emergency request that bypassed approval.
 	BreakGlass bool `json:"break_glass,omitempty"`
+	// Cutoff is the flow's immediate_cutoff, fixed at submission: revoking
+	// the grants ends sessions already issued.
+	Cutoff bool `json:"cutoff,omitempty"`
 	// Steps is the approval plan, fixed at submission.
 	Steps []RequestStep `json:"steps,omitempty"`
 	// ExtendsGrant, for an extension that needs re-approval, names the grant
@@ -43,15 +48,6 @@ type Request struct {
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 	Version      int64        `json:"version"`
-}
-
-// ResourceRef names one Identity Center resource of a request.
-type ResourceRef struct {
-	ID               string `json:"id"` // aws-sso:ACCOUNT/PERMISSION_SET
-	AccountID        string `json:"account_id"`
-	AccountName      string `json:"account_name"`
-	PermissionSet    string `json:"permission_set"`
-	PermissionSetARN string `json:"permission_set_arn"`
 }
 
 // RequestStep is one approval step of a request: who may approve, how many

@@ -1,6 +1,7 @@
 package stint
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -107,10 +108,12 @@ func checkStart(start *time.Time, now time.Time) error {
 	return nil
 }
 
+// resourcePermissionSets returns what approval steps' permission_sets
+// match: the refs' targets (permission set names for Identity Center).
 func resourcePermissionSets(refs []ResourceRef) []string {
 	out := make([]string, 0, len(refs))
 	for _, r := range refs {
-		out = append(out, r.PermissionSet)
+		out = append(out, r.Target())
 	}
 	return out
 }
@@ -250,8 +253,10 @@ func GrantsFor(r *Request, activationWindow time.Duration, newID func() string, 
 	for _, res := range r.Resources {
 		out = append(out, &Grant{
 			ID: newID(), RequestID: r.ID, Flow: r.Flow, UserID: r.RequesterID, UserEmail: r.RequesterEmail,
-			ResourceID: res.ID, AccountID: res.AccountID, AccountName: res.AccountName,
+			UserName: r.RequesterName, ResourceID: res.ID, AccountID: res.AccountID, AccountName: res.AccountName,
 			PermissionSet: res.PermissionSet, PermissionSetARN: res.PermissionSetARN,
+			Type: res.Type, Name: res.Name, Level: res.Level, Namespace: res.Namespace, ResourceARN: res.ARN,
+			Attributes: maps.Clone(res.Attributes), Cutoff: r.Cutoff,
 			State: state, StartsAt: start, EndsAt: end, Duration: r.Duration, BreakGlass: r.BreakGlass,
 			CreatedAt: now, UpdatedAt: now,
 		})

@@ -365,7 +365,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown flow key",
 			src:  flowAt2 + "    requesters: [group:E]\n    auto_aprove: true\n    approvers: [group:S]\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
-			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0] (did you mean auto_approve?); known keys: name, description, requesters, requester_attributes, exclude, resources, bundles, max_duration, default_duration, activation_window, require_reason, ticket, approvers, approval_steps, auto_approve, auto_approve_when, review_timeout, break_glass, extensions, max_extensions, mfa, cedar`},
+			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0] (did you mean auto_approve?); known keys: name, description, requesters, requester_attributes, exclude, resources, bundles, max_duration, default_duration, activation_window, require_reason, ticket, approvers, approval_steps, auto_approve, auto_approve_when, review_timeout, break_glass, extensions, max_extensions, mfa, immediate_cutoff, cedar`},
 		},
 		{
 			name: "unknown selector key",

@@ -32,6 +32,9 @@ const (
 	// Conflict answers HTTP 400 ConflictException, as sso-admin does while
 	// another operation on the same account and permission set is running.
 	Conflict
+	// AccessDenied answers HTTP 403 AccessDenied, as STS does when the
+	// caller may not assume a role.
+	AccessDenied
 )
 
 // Rule makes the proxy answer matching calls with a fault.
@@ -44,6 +47,9 @@ type Rule struct {
 	// For is how long, from when the rule is added, matching calls get the
 	// fault; 0 means no limit. A rule with neither limit lasts until Clear.
 	For time.Duration
+	// BodyContains, if set, matches only calls whose body contains it
+	// (the account ID in an AssumeRole's RoleArn, say).
+	BodyContains string
 }
 
 // Call is one request the proxy received.
@@ -179,7 +185,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	call.Service, call.Op = operation(r, body)
 
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if fault, ok := p.match(call.Op, call.At); ok {
+	if fault, ok := p.match(call.Op, body, call.At); ok {
 		call.Fault = true
 		writeFault(rec, r, fault)
 	} else if p.answerFailing(rec, call.Op, body) {
@@ -193,11 +199,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 }
 
-func (p *Proxy) match(op string, now time.Time) (Fault, bool) {
+func (p *Proxy) match(op string, body []byte, now time.Time) (Fault, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, r := range p.rules {
-		if r.Op != "" && r.Op != op {
+		if (r.Op != "" && r.Op != op) || (r.BodyContains != "" && !bytes.Contains(body, []byte(r.BodyContains))) {
 			continue
 		}
 		if (r.Times > 0 && r.used >= r.Times) || (!r.until.IsZero() && now.After(r.until)) {
@@ -239,6 +245,8 @@ func writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		status, code, msg = http.StatusServiceUnavailable, "ServiceUnavailableException", "Service unavailable (injected by faultproxy)"
 	case Conflict:
 		code, msg = "ConflictException", "An operation on this account and permission set is in progress"
+	case AccessDenied:
+		status, code, msg = http.StatusForbidden, "AccessDenied", "User is not authorized to perform: sts:AssumeRole (injected by faultproxy)"
 	}
 	if r.Header.Get("X-Amz-Target") != "" {
 		ct := r.Header.Get("Content-Type")

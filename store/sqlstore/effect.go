@@ -9,14 +9,15 @@ import (
 
 // effectMutable are the columns an update rewrites.
 const effectMutable = `kind, account_id, permission_set_arn, principal_type, principal_id, state,
-	preexisting, holders, updated_at`
+	preexisting, holders, target, subject, spec, until, updated_at`
 
 const effectCols = effectMutable + ", key, created_at, version"
 
 func scanEffect(d *Dialect, s Row) (*stint.Effect, error) {
 	var e stint.Effect
 	err := s.Scan(&e.Kind, &e.AccountID, &e.PermissionSetARN, &e.PrincipalType, &e.PrincipalID, &e.State,
-		&e.Preexisting, d.ScanJSON(&e.Holders), d.ScanTime(&e.UpdatedAt),
+		&e.Preexisting, d.ScanJSON(&e.Holders), &e.Target, &e.Subject, d.ScanJSON(&e.Spec), d.ScanNullTime(&e.Until),
+		d.ScanTime(&e.UpdatedAt),
 		&e.Key, d.ScanTime(&e.CreatedAt), &e.Version)
 	return &e, err
 }
@@ -24,13 +25,17 @@ func scanEffect(d *Dialect, s Row) (*stint.Effect, error) {
 // effectArgs puts e's times in the form they are stored in and returns the
 // values of effectMutable.
 func effectArgs(d *Dialect, e *stint.Effect) ([]any, error) {
-	e.CreatedAt, e.UpdatedAt = Norm(e.CreatedAt), Norm(e.UpdatedAt)
+	e.CreatedAt, e.UpdatedAt, e.Until = Norm(e.CreatedAt), Norm(e.UpdatedAt), normPtr(e.Until)
 	holders, err := jsonText("effect holders", e.Holders)
 	if err != nil {
 		return nil, err
 	}
+	spec, err := jsonText("effect spec", e.Spec)
+	if err != nil {
+		return nil, err
+	}
 	return []any{e.Kind, e.AccountID, e.PermissionSetARN, e.PrincipalType, e.PrincipalID, string(e.State),
-		e.Preexisting, holders, d.Time(e.UpdatedAt)}, nil
+		e.Preexisting, holders, e.Target, e.Subject, spec, d.nullTime(e.Until), d.Time(e.UpdatedAt)}, nil
 }
 
 // EffectGet returns the effect, or ENOTFOUND.

@@ -11,7 +11,7 @@ import (
 // requestMutable are the columns an update rewrites.
 const requestMutable = `requester_id, requester_email, flow, resources, reason, duration_ns,
 	starts_at, ticket, bundle, break_glass, steps, extends_grant, extend_by_ns,
-	state, reviews, auto_approved, review_by, updated_at`
+	state, reviews, auto_approved, review_by, requester_name, cutoff, updated_at`
 
 const requestCols = requestMutable + ", id, created_at, version"
 
@@ -20,7 +20,7 @@ func scanRequest(d *Dialect, s Row) (*stint.Request, error) {
 	err := s.Scan(&r.RequesterID, &r.RequesterEmail, &r.Flow, d.ScanJSON(&r.Resources), &r.Reason, (*int64)(&r.Duration),
 		d.ScanNullTime(&r.StartsAt), &r.Ticket, &r.Bundle, &r.BreakGlass, d.ScanJSON(&r.Steps), &r.ExtendsGrant,
 		(*int64)(&r.ExtendBy), &r.State, d.ScanJSON(&r.Reviews), &r.AutoApproved, d.ScanTime(&r.ReviewBy),
-		d.ScanTime(&r.UpdatedAt),
+		&r.RequesterName, &r.Cutoff, d.ScanTime(&r.UpdatedAt),
 		&r.ID, d.ScanTime(&r.CreatedAt), &r.Version)
 	return &r, err
 }
@@ -56,7 +56,7 @@ func requestArgs(d *Dialect, r *stint.Request) ([]any, error) {
 	}
 	return []any{r.RequesterID, r.RequesterEmail, r.Flow, resources, r.Reason, int64(r.Duration),
 		d.nullTime(r.StartsAt), r.Ticket, r.Bundle, r.BreakGlass, steps, r.ExtendsGrant, int64(r.ExtendBy),
-		string(r.State), reviews, r.AutoApproved, d.Time(r.ReviewBy), d.Time(r.UpdatedAt)}, nil
+		string(r.State), reviews, r.AutoApproved, d.Time(r.ReviewBy), r.RequesterName, r.Cutoff, d.Time(r.UpdatedAt)}, nil
 }
 
 // RequestGet returns the request, or ENOTFOUND.

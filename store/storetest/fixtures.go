@@ -56,7 +56,11 @@ func newRequest(id string) *stint.Request {
 				PermissionSet: "Admin", PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1"},
 			{ID: "aws-sso:222222222222/ReadOnly", AccountID: "222222222222", AccountName: "prod-ledger",
 				PermissionSet: "ReadOnly", PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-2"},
+			{ID: "aws-eks:222222222222/prod/payments:edit", Type: stint.ResourceEKS, AccountID: "222222222222", AccountName: "prod-ledger",
+				Name: "prod", Level: "edit", Namespace: "payments", ARN: "arn:aws:eks:us-east-1:222222222222:cluster/prod",
+				Attributes: map[string]string{"version": "1.31"}},
 		},
+		RequesterName: "alice", Cutoff: true,
 		Reason: "INC-4211: payments are failing", Duration: stint.Duration(90 * time.Minute),
 		StartsAt: ptr(at(time.Hour)), Ticket: "CHG-1234", Bundle: "payments-oncall", BreakGlass: true,
 		Steps: []stint.RequestStep{
@@ -81,6 +85,8 @@ func newGrant(id string) *stint.Grant {
 		Duration: stint.Duration(2 * time.Hour), BreakGlass: true,
 		EndReason: stint.EndRevoked, EndedAt: ptr(at(2 * time.Hour)), RevokedBy: "bob@example.com",
 		Extensions: 2, FailedOp: "revoke", LastError: "ConflictException: try again", Attempts: 3,
+		Type: stint.ResourceRDS, Name: "orders-db", Level: "readonly", Namespace: "ns", ResourceARN: "arn:aws:rds:us-east-1:111111111111:db:orders-db",
+		Attributes: map[string]string{"dbi_resource_id": "db-ABCDEFGHIJKL"}, UserName: "alice", Cutoff: true,
 		CreatedAt: base, UpdatedAt: at(2 * time.Hour),
 	}
 }
@@ -91,7 +97,8 @@ func newEffect(key string) *stint.Effect {
 		Key: key, Kind: stint.EffectKindSSO, AccountID: "111111111111",
 		PermissionSetARN: "arn:aws:sso:::permissionSet/ssoins-1/ps-1", PrincipalType: "USER", PrincipalID: "u-alice",
 		State: stint.EffectPresent, Preexisting: true, Holders: []string{"g-1", "g-2"},
-		CreatedAt: base, UpdatedAt: at(time.Minute),
+		Target: "payments-logs:read", Subject: "alice", Spec: map[string]string{"name": "payments-logs", "level": "read"},
+		Until: ptr(at(3 * time.Hour)), CreatedAt: base, UpdatedAt: at(time.Minute),
 	}
 }
 
