@@ -42,11 +42,11 @@ type Effect struct {
 	// told to stop access then even if stint cannot act.
 	Until       *time.Time  `json:"until,omitempty"`
 	State       EffectState `json:"state"`
-	Preexisting      bool        `json:"preexisting"`
-	Holders          []string    `json:"holders"` // grant IDs
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-	Version          int64       `json:"version"`
+	Preexisting bool        `json:"preexisting"`
+	Holders     []string    `json:"holders"` // grant IDs
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	Version     int64       `json:"version"`
 }
 
 // EffectKindSSO is the kind of Identity Center account assignment effects.

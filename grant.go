@@ -27,16 +27,16 @@ const (
 
 // Grant is one principal's access to one resource for [StartsAt, EndsAt).
 type Grant struct {
-	ID               string     `json:"id"`
-	RequestID        string     `json:"request_id"`
-	Flow             string     `json:"flow"`
-	UserID           string     `json:"user_id"`
-	UserEmail        string     `json:"user"`
-	ResourceID       string     `json:"resource_id"`
-	AccountID        string     `json:"account_id"`
-	AccountName      string     `json:"account_name"`
-	PermissionSet    string     `json:"permission_set,omitempty"`
-	PermissionSetARN string     `json:"permission_set_arn,omitempty"`
+	ID               string `json:"id"`
+	RequestID        string `json:"request_id"`
+	Flow             string `json:"flow"`
+	UserID           string `json:"user_id"`
+	UserEmail        string `json:"user"`
+	ResourceID       string `json:"resource_id"`
+	AccountID        string `json:"account_id"`
+	AccountName      string `json:"account_name"`
+	PermissionSet    string `json:"permission_set,omitempty"`
+	PermissionSetARN string `json:"permission_set_arn,omitempty"`
 	// Type is the resource's type; "" means aws-sso (grants made before
 	// other types existed).
 	Type ResourceType `json:"type,omitempty"`
@@ -53,10 +53,10 @@ type Grant struct {
 	UserName string `json:"user_name,omitempty"`
 	// Cutoff asks the revocation to end sessions already issued, where
 	// the resource's type allows (the flow's immediate_cutoff).
-	Cutoff bool       `json:"cutoff,omitempty"`
-	State  GrantState `json:"state"`
-	StartsAt         time.Time  `json:"starts_at"`
-	EndsAt           time.Time  `json:"ends_at"` // for a ready grant: the end of its activation window
+	Cutoff   bool       `json:"cutoff,omitempty"`
+	State    GrantState `json:"state"`
+	StartsAt time.Time  `json:"starts_at"`
+	EndsAt   time.Time  `json:"ends_at"` // for a ready grant: the end of its activation window
 	// Duration is how long the access lasts once it starts.
 	Duration   Duration   `json:"duration"`
 	BreakGlass bool       `json:"break_glass,omitempty"`

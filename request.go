@@ -16,16 +16,16 @@ const (
 
 // Request is one ask for access to one or more resources.
 type Request struct {
-	ID             string        `json:"id"`
-	RequesterID    string        `json:"requester_id"` // identity store user ID
-	RequesterEmail string        `json:"requester"`
+	ID             string `json:"id"`
+	RequesterID    string `json:"requester_id"` // identity store user ID
+	RequesterEmail string `json:"requester"`
 	// RequesterName is the requester's identity store user name.
-	RequesterName string `json:"requester_name,omitempty"`
-	Flow           string        `json:"flow"`
-	Resources      []ResourceRef `json:"resources"`
-	Reason         string        `json:"reason"`
-	Duration       Duration      `json:"duration"`
-	StartsAt       *time.Time    `json:"starts_at,omitempty"` // scheduled start; nil means on approval
+	RequesterName string        `json:"requester_name,omitempty"`
+	Flow          string        `json:"flow"`
+	Resources     []ResourceRef `json:"resources"`
+	Reason        string        `json:"reason"`
+	Duration      Duration      `json:"duration"`
+	StartsAt      *time.Time    `json:"starts_at,omitempty"` // scheduled start; nil means on approval
 	// Ticket is the change or incident reference, when the flow asks for one.
 	Ticket string `json:"ticket,omitempty"`
 	// Bundle names the flow bundle requested, if any.
