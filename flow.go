@@ -312,6 +312,29 @@ func (f *Flow) Covers(a *Account, permissionSet string) bool {
 	return false
 }
 
+// CoversRef reports whether the flow includes the resource in the
+// account: Covers for an (account, permission set) pair; for other types a
+// selector of the type that matches the account, name, tags (the ref's),
+// level and namespace.
+func (f *Flow) CoversRef(a *Account, ref *ResourceRef) bool {
+	if ref.Type.Or() == ResourceSSO {
+		return f.Covers(a, ref.PermissionSet)
+	}
+	res := &Resource{Type: ref.Type, AccountID: a.ID, Name: ref.Name, Tags: ref.Tags}
+	for i := range f.Resources {
+		sel := f.Resources[i].Selector()
+		if sel == nil || !sel.Matches(a, res) {
+			continue
+		}
+		if (len(sel.Levels) == 0 && ref.Level == "") || slices.Contains(sel.Levels, ref.Level) {
+			if (len(sel.Namespaces) == 0 && ref.Namespace == "") || slices.Contains(sel.Namespaces, ref.Namespace) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ReasonRequired reports whether requests must carry a reason.
 func (f *Flow) ReasonRequired() bool { return f.RequireReason == nil || *f.RequireReason }
 
@@ -357,13 +380,21 @@ func containsFold(list []string, s string) bool {
 
 // Eligible is one resource a user may request, through one flow.
 type Eligible struct {
-	Flow          string   `json:"flow"`
-	ResourceID    string   `json:"resource_id"`
-	AccountID     string   `json:"account_id"`
-	AccountName   string   `json:"account_name"`
-	PermissionSet string   `json:"permission_set"`
-	MaxDuration   Duration `json:"max_duration"`
-	AutoApprove   bool     `json:"auto_approve"`
+	Flow          string       `json:"flow"`
+	ResourceID    string       `json:"resource_id"`
+	Type          ResourceType `json:"type,omitempty"` // "" for bundles
+	AccountID     string       `json:"account_id"`
+	AccountName   string       `json:"account_name"`
+	PermissionSet string       `json:"permission_set,omitempty"`
+	// Name, Level and Namespace locate resources of other types.
+	Name      string `json:"name,omitempty"`
+	Level     string `json:"level,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	// Label is what a person reads: the permission set, or "read on S3
+	// bucket payments-logs".
+	Label       string   `json:"label"`
+	MaxDuration Duration `json:"max_duration"`
+	AutoApprove bool     `json:"auto_approve"`
 }
 
 // EligibleResources lists what u may request across the flows, one row per
@@ -380,8 +411,8 @@ func EligibleResources(flows []Flow, dir *Directory, u *User) []Eligible {
 			for _, ps := range dir.PermissionSets {
 				if f.Covers(a, ps.Name) {
 					out = append(out, Eligible{
-						Flow: f.Name, ResourceID: ResourceID(a.ID, ps.Name), AccountID: a.ID,
-						AccountName: a.Name, PermissionSet: ps.Name, MaxDuration: f.MaxDuration,
+						Flow: f.Name, ResourceID: ResourceID(a.ID, ps.Name), Type: ResourceSSO, AccountID: a.ID,
+						AccountName: a.Name, PermissionSet: ps.Name, Label: ps.Name, MaxDuration: f.MaxDuration,
 						AutoApprove: f.AutoApprove,
 					})
 				}

@@ -105,6 +105,8 @@ type ResourceRef struct {
 	Namespace string `json:"namespace,omitempty"`
 	// ARN is the resource's ARN, when it has one.
 	ARN string `json:"arn,omitempty"`
+	// Tags are the discovered resource's tags, which flow selectors match.
+	Tags map[string]string `json:"tags,omitempty"`
 	// Attributes carry what the provider needs beyond the name (an RDS
 	// instance's dbi_resource_id).
 	Attributes map[string]string `json:"attributes,omitempty"`

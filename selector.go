@@ -212,7 +212,7 @@ func (s *Selector) Matches(a *Account, r *Resource) bool {
 // Refs returns the requestable resources the selector offers on a
 // discovered resource: one per level (and namespace), or one.
 func (s *Selector) Refs(a *Account, r *Resource) []ResourceRef {
-	base := ResourceRef{Type: r.Type, AccountID: a.ID, AccountName: a.Name, Name: r.Name, ARN: r.ARN, Attributes: r.Attributes}
+	base := ResourceRef{Type: r.Type, AccountID: a.ID, AccountName: a.Name, Name: r.Name, ARN: r.ARN, Tags: r.Tags, Attributes: r.Attributes}
 	levels := s.Levels
 	if len(levels) == 0 {
 		levels = []string{""}

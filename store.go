@@ -157,3 +157,12 @@ type IdentityDriftArgs struct{}
 
 // Kind implements JobArgs.
 func (IdentityDriftArgs) Kind() string { return "identity_drift" }
+
+// RefreshEffectArgs asks for an extended grant's timed effect to be told
+// its new end.
+type RefreshEffectArgs struct {
+	GrantID string `json:"grant_id"`
+}
+
+// Kind implements JobArgs.
+func (RefreshEffectArgs) Kind() string { return "refresh_effect" }

@@ -61,9 +61,9 @@ func SubmitRequest(s Submission, id string, now time.Time) (*Request, error) {
 		steps = f.Steps(resourcePermissionSets(s.Resources), s.Requester)
 	}
 	r := &Request{
-		ID: id, RequesterID: s.Requester.ID, RequesterEmail: s.Requester.Email, Flow: f.Name,
-		Resources: s.Resources, Reason: reason, Duration: Duration(d), StartsAt: s.StartsAt,
-		Ticket: ticket, Bundle: s.Bundle, BreakGlass: s.BreakGlass, Steps: steps,
+		ID: id, RequesterID: s.Requester.ID, RequesterEmail: s.Requester.Email, RequesterName: s.Requester.UserName,
+		Flow: f.Name, Resources: s.Resources, Reason: reason, Duration: Duration(d), StartsAt: s.StartsAt,
+		Ticket: ticket, Bundle: s.Bundle, BreakGlass: s.BreakGlass, Cutoff: f.ImmediateCutoff, Steps: steps,
 		State: RequestPending, ReviewBy: now.Add(f.Timeout()), CreatedAt: now, UpdatedAt: now,
 	}
 	if f.AutoApprove || s.AutoApprove || s.BreakGlass || len(steps) == 0 {

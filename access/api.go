@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -154,8 +155,20 @@ func (s *Service) approved(ctx context.Context, tx stint.Tx, r *stint.Request, n
 	if err := tx.GrantUpdate(ctx, next); err != nil {
 		return err
 	}
+	if err := refreshJob(ctx, tx, next); err != nil {
+		return err
+	}
 	return s.append(ctx, tx, s.event("system", stint.EventGrantExtended, g.ID, map[string]any{
 		"by": r.ExtendBy.String(), "old_ends_at": g.EndsAt, "ends_at": next.EndsAt, "extensions": next.Extensions, "request_id": r.ID}))
+}
+
+// refreshJob queues, for an extended grant of a timed type, the job that
+// tells AWS its new end.
+func refreshJob(ctx context.Context, tx stint.Tx, g *stint.Grant) error {
+	if !g.Type.Timed() {
+		return nil
+	}
+	return tx.Enqueue(ctx, stint.Job{Args: stint.RefreshEffectArgs{GrantID: g.ID}})
 }
 
 // decideResources decides each named resource; they must all come through
@@ -170,16 +183,16 @@ func (s *Service) decideResources(ctx context.Context, eng *policy.Engine, dir *
 	var out *policy.Decision
 	seen := map[string]bool{}
 	for _, ri := range in.Resources {
-		a, ps, err := resolveResource(dir, ri)
+		a, ref, err := ResolveResource(dir, ri)
 		if err != nil {
 			return nil, err
 		}
-		q := policy.RequestInput{User: c.User, Account: a, PermissionSet: ps.Name, Duration: in.Duration, BreakGlass: in.BreakGlass}
+		q := policy.RequestInput{User: c.User, Account: a, Resource: ref, Duration: in.Duration, BreakGlass: in.BreakGlass}
 		d, err := eng.DecideRequest(ctx, q)
 		if err != nil {
 			return nil, durationProblem(ctx, eng, q, err)
 		}
-		ref := stint.ResourceRef{ID: stint.ResourceID(a.ID, ps.Name), AccountID: a.ID, AccountName: a.Name, PermissionSet: ps.Name, PermissionSetARN: ps.ARN}
+		withFlowAttributes(d.Flow, a, ref)
 		if out == nil {
 			out = &policy.Decision{Flow: d.Flow, AutoApprove: d.AutoApprove}
 		} else if d.Flow.Name != out.Flow.Name {
@@ -189,7 +202,7 @@ func (s *Service) decideResources(ctx context.Context, eng *policy.Engine, dir *
 		out.AutoApprove = out.AutoApprove && d.AutoApprove
 		if !seen[ref.ID] {
 			seen[ref.ID] = true
-			out.Resources = append(out.Resources, ref)
+			out.Resources = append(out.Resources, *ref)
 		}
 	}
 	return out, nil
@@ -224,22 +237,90 @@ func (s *Service) decideBundle(ctx context.Context, eng *policy.Engine, dir *sti
 	if len(d.Resources) > 100 {
 		return nil, stint.Errorf(stint.EINVALID, "bundle %q expands to %d resources; a request may hold at most 100", bundle, len(d.Resources))
 	}
+	for i := range d.Resources {
+		ref := &d.Resources[i]
+		a, err := dir.Account(ref.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		if ref.Type != stint.ResourceSSO {
+			if r, err := dir.Resource(ref.Type, a.ID, ref.Name); err == nil {
+				if err := checkResourceUse(ref, r); err != nil {
+					return nil, err
+				}
+			}
+		}
+		withFlowAttributes(d.Flow, a, ref)
+	}
 	return d, nil
 }
 
-func resolveResource(dir *stint.Directory, ri ResourceInput) (*stint.Account, *stint.PermissionSet, error) {
-	if strings.TrimSpace(ri.Account) == "" || strings.TrimSpace(ri.PermissionSet) == "" {
-		return nil, nil, stint.Errorf(stint.EINVALID, "each resource needs an account (ID or name) and a permission set")
+// ResolveResource finds a requested resource in the directory: an
+// (account, permission set) pair, or a discovered resource with the level
+// asked for. It returns EINVALID for a malformed ID and ENOTFOUND for an
+// unknown account, permission set or resource.
+func ResolveResource(dir *stint.Directory, ri ResourceInput) (*stint.Account, *stint.ResourceRef, error) {
+	if strings.TrimSpace(ri.ID) == "" {
+		if strings.TrimSpace(ri.Account) == "" || strings.TrimSpace(ri.PermissionSet) == "" {
+			return nil, nil, stint.Errorf(stint.EINVALID, "each resource needs an ID (e.g. aws-s3:111111111111/bucket:read), or an account (ID or name) and a permission set")
+		}
+		ri.ID = stint.ResourceID(ri.Account, ri.PermissionSet)
 	}
-	a, err := dir.Account(ri.Account)
+	ref, err := stint.ParseResourceID(ri.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	ps, err := dir.PermissionSet(ri.PermissionSet)
+	a, err := dir.Account(ref.AccountID)
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, ps, nil
+	ref.AccountID, ref.AccountName = a.ID, a.Name
+	if ref.Type == stint.ResourceSSO {
+		ps, err := dir.PermissionSet(ref.PermissionSet)
+		if err != nil {
+			return nil, nil, err
+		}
+		ref.PermissionSet, ref.PermissionSetARN = ps.Name, ps.ARN
+	} else {
+		r, err := dir.Resource(ref.Type, a.ID, ref.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		ref.ARN, ref.Tags, ref.Attributes = r.ARN, r.Tags, maps.Clone(r.Attributes)
+		if err := checkResourceUse(ref, r); err != nil {
+			return nil, nil, err
+		}
+	}
+	ref.ID = ref.FormatID()
+	return a, ref, nil
+}
+
+// checkResourceUse refuses resources that cannot carry the access: an RDS
+// instance without IAM database authentication.
+func checkResourceUse(ref *stint.ResourceRef, r *stint.Resource) error {
+	if ref.Type == stint.ResourceRDS && r.Attributes["iam_auth"] == "false" {
+		return stint.Errorf(stint.EINVALID, "RDS instance %s in %s has IAM database authentication off; turn it on (modify-db-instance --enable-iam-database-authentication) before access can be granted",
+			ref.Name, ref.AccountID)
+	}
+	return nil
+}
+
+// withFlowAttributes adds to the resource what the flow's selector says
+// about its use: the permission set an IAM role is assumed from.
+func withFlowAttributes(f *stint.Flow, a *stint.Account, ref *stint.ResourceRef) {
+	if ref.Type != stint.ResourceIAMRole {
+		return
+	}
+	res := &stint.Resource{Type: ref.Type, AccountID: a.ID, Name: ref.Name, Tags: ref.Tags}
+	for i := range f.Resources {
+		if sel := f.Resources[i].Selector(); sel != nil && sel.Via != "" && sel.Matches(a, res) {
+			if ref.Attributes == nil {
+				ref.Attributes = map[string]string{}
+			}
+			ref.Attributes["via_permission_set"] = sel.Via
+			return
+		}
+	}
 }
 
 func resourceIDs(r *stint.Request) []string {
@@ -523,6 +604,9 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 		if err := tx.GrantUpdate(ctx, next); err != nil {
 			return err
 		}
+		if err := refreshJob(ctx, tx, next); err != nil {
+			return err
+		}
 		return s.append(ctx, tx, s.event(c.User.Email, stint.EventGrantExtended, g.ID, map[string]any{
 			"by": stint.FormatDuration(d), "old_ends_at": g.EndsAt, "ends_at": next.EndsAt, "extensions": next.Extensions}))
 	})
@@ -613,7 +697,7 @@ func (s *Service) submitExtension(ctx context.Context, c *Caller, in SubmitInput
 	if err := s.authorizeExtend(ctx, c, g, in.Duration); err != nil {
 		return nil, err
 	}
-	ref := stint.ResourceRef{ID: g.ResourceID, AccountID: g.AccountID, AccountName: g.AccountName, PermissionSet: g.PermissionSet, PermissionSetARN: g.PermissionSetARN}
+	ref := g.Ref()
 	sub := stint.Submission{Requester: c.User, Flow: f, Resources: []stint.ResourceRef{ref}, Reason: in.Reason, Ticket: in.Ticket,
 		Duration: min(in.Duration, time.Duration(f.MaxDuration))}
 	if f.Extensions == nil || !f.Extensions.Reapproval {

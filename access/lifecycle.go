@@ -155,8 +155,11 @@ func (s *Service) hold(ctx context.Context, g *stint.Grant) (*stint.Effect, bool
 		if e.State == stint.EffectDeleting {
 			return nil, false, &RetryLater{After: DefaultEffectRetryDelay, Reason: "the assignment is being removed for an earlier grant"}
 		}
-		if !e.HeldBy(g.ID) {
-			e = e.Hold(g.ID, s.now())
+		// A timed effect tells AWS when access ends: a holder ending
+		// later moves that end, and the effect is granted again.
+		later, moved := e.Extends(g.EndsAt)
+		if !e.HeldBy(g.ID) || moved {
+			e = later.Hold(g.ID, s.now())
 			err = s.Store.Tx(ctx, func(tx stint.Tx) error { return tx.EffectPut(ctx, e) })
 			if stint.IsCode(err, stint.ECONFLICT) {
 				continue
@@ -165,23 +168,28 @@ func (s *Service) hold(ctx context.Context, g *stint.Grant) (*stint.Effect, bool
 				return nil, false, err
 			}
 		}
-		return e, e.State != stint.EffectPresent, nil
+		return e, e.State != stint.EffectPresent || moved, nil
 	}
 	return nil, false, &RetryLater{After: DefaultEffectRetryDelay, Reason: "the assignment's ledger entry kept changing"}
 }
 
 func (s *Service) holdNew(ctx context.Context, g *stint.Grant) (*stint.Effect, error) {
 	now := s.now()
-	e := stint.NewSSOEffect(g, now)
-	exists, err := s.Provider.Exists(ctx, e)
-	if err != nil {
-		return nil, fmt.Errorf("check existing assignment: %w", err)
+	e := stint.NewEffect(g, now)
+	// Only access that people also make by hand (assignments, group
+	// memberships) can be standing; what only stint makes, it made.
+	exists := false
+	if g.Type.AdoptsStanding() {
+		var err error
+		if exists, err = s.Provider.Exists(ctx, e); err != nil {
+			return nil, fmt.Errorf("check existing access: %w", err)
+		}
 	}
 	e.Holders = []string{g.ID}
 	if exists {
 		e.Preexisting, e.State = true, stint.EffectPresent
 	}
-	err = s.Store.Tx(ctx, func(tx stint.Tx) error {
+	err := s.Store.Tx(ctx, func(tx stint.Tx) error {
 		if err := tx.EffectPut(ctx, e); err != nil {
 			return err
 		}
@@ -189,7 +197,7 @@ func (s *Service) holdNew(ctx context.Context, g *stint.Grant) (*stint.Effect, e
 			return nil
 		}
 		return s.append(ctx, tx, s.event("system", stint.EventEffectAdopted, g.ID, map[string]any{
-			"effect": e.Key, "note": "assignment existed before stint; it will never be removed by stint"}))
+			"effect": e.Key, "note": "access existed before stint; it will never be removed by stint"}))
 	})
 	return e, err
 }
@@ -442,7 +450,11 @@ func (s *Service) finishRevoke(ctx context.Context, p *revokePlan) error {
 		s.OnRevokeStart(p.grant, time.Now())
 	}
 	if p.effect != nil {
-		if err := s.Provider.Revoke(ctx, p.effect); err != nil {
+		e := p.effect
+		if p.grant.Cutoff {
+			e = withSpec(e, "cutoff", "true")
+		}
+		if err := s.Provider.Revoke(ctx, e); err != nil {
 			return s.recordFailure(ctx, id, err)
 		}
 	}
@@ -478,6 +490,53 @@ func (s *Service) finishRevoke(ctx context.Context, p *revokePlan) error {
 		return s.append(ctx, tx, s.event("system", stint.EventGrantEnded, id, map[string]any{
 			"reason": next.EndReason, "user": next.UserEmail, "resource": next.ResourceID}))
 	})
+}
+
+// withSpec returns a copy of e with one more Spec entry.
+func withSpec(e *stint.Effect, k, v string) *stint.Effect {
+	next := *e
+	next.Spec = make(map[string]string, len(e.Spec)+1)
+	for sk, sv := range e.Spec {
+		next.Spec[sk] = sv
+	}
+	next.Spec[k] = v
+	return &next
+}
+
+// RefreshEffect tells AWS the new end of a live grant's timed effect (an
+// IAM role trust statement's DateLessThan) after the grant was extended.
+// Grants of other types, and grants not live, need nothing.
+func (s *Service) RefreshEffect(ctx context.Context, grantID string) error {
+	g, err := s.Store.GrantGet(ctx, grantID)
+	if err != nil {
+		return err
+	}
+	if !g.Type.Timed() || g.State != stint.GrantActive {
+		return nil
+	}
+	for range 5 {
+		e, err := s.Store.EffectGet(ctx, g.EffectKey())
+		if err != nil {
+			return err
+		}
+		next, moved := e.Extends(g.EndsAt)
+		if !moved {
+			return nil
+		}
+		next.UpdatedAt = s.now()
+		err = s.Store.Tx(ctx, func(tx stint.Tx) error { return tx.EffectPut(ctx, next) })
+		if stint.IsCode(err, stint.ECONFLICT) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.Provider.Grant(ctx, next); err != nil {
+			return fmt.Errorf("move the end of %s in AWS: %w", next.Key, err)
+		}
+		return nil
+	}
+	return &RetryLater{After: DefaultEffectRetryDelay, Reason: "the effect's ledger entry kept changing"}
 }
 
 // resumeRevoke carries on the revocation of a revoking grant (after a crash,

@@ -53,17 +53,13 @@ func (s *Service) Can(ctx context.Context, c *Caller, in CanInput) (*policy.Expl
 		}
 		u = eng.Expand(u)
 	}
-	a, err := dir.Account(in.Account)
+	a, ref, err := ResolveResource(dir, ResourceInput{ID: in.Resource, Account: in.Account, PermissionSet: in.PermissionSet})
 	if err != nil {
 		return nil, err
 	}
-	ps, err := dir.PermissionSet(in.PermissionSet)
-	if err != nil {
-		return nil, err
-	}
-	exp := eng.Explain(ctx, policy.RequestInput{User: u, Account: a, PermissionSet: ps.Name, Duration: in.Duration})
+	exp := eng.Explain(ctx, policy.RequestInput{User: u, Account: a, Resource: ref, Duration: in.Duration})
 	if exp.Allowed && !exp.BreakGlass {
-		bg := policy.RequestInput{User: u, Account: a, PermissionSet: ps.Name, BreakGlass: true}
+		bg := policy.RequestInput{User: u, Account: a, Resource: ref, BreakGlass: true}
 		if d, err := eng.DecideRequest(ctx, bg); err == nil && d.Flow.Name == exp.Flow {
 			exp.BreakGlass = true
 		}
@@ -71,9 +67,9 @@ func (s *Service) Can(ctx context.Context, c *Caller, in CanInput) (*policy.Expl
 	return exp, nil
 }
 
-// WhoCan lists who may request the permission set in the account, through
-// which flow, and who approves. Admins only.
-func (s *Service) WhoCan(ctx context.Context, c *Caller, account, permissionSet string) ([]policy.WhoCan, error) {
+// WhoCan lists who may request the resource (an ID, or an account and a
+// permission set), through which flow, and who approves. Admins only.
+func (s *Service) WhoCan(ctx context.Context, c *Caller, in ResourceInput) ([]policy.WhoCan, error) {
 	if !c.Admin {
 		return nil, stint.Errorf(stint.EFORBIDDEN, "only admins can list who may request a resource")
 	}
@@ -81,15 +77,11 @@ func (s *Service) WhoCan(ctx context.Context, c *Caller, account, permissionSet 
 	if err != nil {
 		return nil, err
 	}
-	a, err := dir.Account(account)
+	a, ref, err := ResolveResource(dir, in)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := dir.PermissionSet(permissionSet)
-	if err != nil {
-		return nil, err
-	}
-	return eng.WhoCan(dir, a, ps.Name), nil
+	return eng.WhoCanRef(dir, a, ref), nil
 }
 
 // ListFlows returns the configured flows: all of them for admins, the ones

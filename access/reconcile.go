@@ -20,12 +20,14 @@ type ReconcileReport struct {
 	Errors    int `json:"errors"`
 }
 
-// Reconcile compares the stint-made assignments in the ledger with AWS and
-// the grants: it removes assignments no live grant holds, re-creates missing
-// ones that a live grant needs, and records each correction as an event.
-// Standing (pre-existing) assignments are never removed.
+// Reconcile compares the stint-made access in the ledger (assignments,
+// group memberships, trust statements, ...) with AWS and the grants: it
+// removes access no live grant holds, re-creates missing access that a
+// live grant needs (and moves a timed effect's end AWS lost), and records
+// each correction as an event. Standing (pre-existing) access is never
+// removed.
 func (s *Service) Reconcile(ctx context.Context) (*ReconcileReport, error) {
-	effects, err := s.Store.EffectList(ctx, &stint.EffectListParams{Kind: stint.EffectKindSSO})
+	effects, err := s.Store.EffectList(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +68,7 @@ func (s *Service) recreateMissing(ctx context.Context, e *stint.Effect, live []s
 		return err
 	}
 	if err := s.Provider.Grant(ctx, e); err != nil {
-		return fmt.Errorf("re-create missing assignment %s: %w", e.Key, err)
+		return fmt.Errorf("re-create missing access %s: %w", e.Key, err)
 	}
 	rep.Recreated++
 	return s.Store.Tx(ctx, func(tx stint.Tx) error {
@@ -78,7 +80,7 @@ func (s *Service) recreateMissing(ctx context.Context, e *stint.Effect, live []s
 			}
 		}
 		return s.append(ctx, tx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
-			"action": "recreated", "reason": "assignment missing in AWS for live grants", "grants": live,
+			"action": "recreated", "reason": "access missing in AWS for live grants", "grants": live,
 			"was_standing": e.Preexisting}))
 	})
 }
@@ -108,7 +110,7 @@ func (s *Service) removeOrphan(ctx context.Context, e *stint.Effect, rep *Reconc
 		return err
 	}
 	if err := s.Provider.Revoke(ctx, &claimed); err != nil {
-		return fmt.Errorf("remove orphaned assignment %s: %w", e.Key, err)
+		return fmt.Errorf("remove orphaned access %s: %w", e.Key, err)
 	}
 	rep.Removed++
 	return s.Store.Tx(ctx, func(tx stint.Tx) error {
@@ -116,6 +118,6 @@ func (s *Service) removeOrphan(ctx context.Context, e *stint.Effect, rep *Reconc
 			return err
 		}
 		return s.append(ctx, tx, s.event("reconciler", stint.EventReconcileFixed, e.Key, map[string]any{
-			"action": "removed", "reason": "no live grant holds this stint-made assignment", "holders": e.Holders}))
+			"action": "removed", "reason": "no live grant holds this stint-made access", "holders": e.Holders}))
 	})
 }

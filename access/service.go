@@ -93,16 +93,20 @@ type SubmitInput struct {
 
 // CanInput asks whether a user may request a resource.
 type CanInput struct {
-	User          string        // email; "" means the caller
-	Account       string        // ID or name
-	PermissionSet string        // name
-	Duration      time.Duration // 0 means the flow's default
+	User          string // email; "" means the caller
+	Resource      string // a resource ID; or Account and PermissionSet
+	Account       string // ID or name
+	PermissionSet string // name
+	Duration      time.Duration
 }
 
-// ResourceInput names one resource of a request.
+// ResourceInput names one resource of a request: by ID (any type, e.g.
+// "aws-s3:111111111111/payments-logs:read"; the account part may be a
+// name), or by Account and PermissionSet for Identity Center.
 type ResourceInput struct {
-	Account       string `json:"account"`
-	PermissionSet string `json:"permission_set"`
+	ID            string `json:"id,omitempty"`
+	Account       string `json:"account,omitempty"`
+	PermissionSet string `json:"permission_set,omitempty"`
 }
 
 // RequestsInput filters Requests.

@@ -19,16 +19,18 @@ var exitDenied = exitCodes[stint.EFORBIDDEN]
 
 func (a *app) canCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "can USER request ACCOUNT PERMISSION_SET",
-		Short: "Explain whether a user may request a permission set in an account",
-		Long: `Explain whether USER may request PERMISSION_SET in ACCOUNT (an ID or name):
+		Use:   "can USER request {RESOURCE_ID | ACCOUNT PERMISSION_SET}",
+		Short: "Explain whether a user may request a resource",
+		Long: `Explain whether USER may request a resource (by ID, or PERMISSION_SET in
+ACCOUNT, an ID or name):
 the verdict, the flow that decides, the approvers needed per step, and for
 a deny why each flow refused. USER "me" means you; admins may ask about
 anyone, others about themselves.
 
 Exit codes: 0 allowed, 4 denied, others as for every command.`,
 		Example: `  stint can alice@example.com request prod-payments AdministratorAccess --for 2h
-  stint can me request dev-sandbox ReadOnly -o json`,
+  stint can me request dev-sandbox ReadOnly -o json
+  stint can bob@example.com request aws-s3:prod-payments/payments-logs:read`,
 		GroupID: "flows",
 		Args:    canArgs,
 	}
@@ -42,7 +44,8 @@ Exit codes: 0 allowed, 4 denied, others as for every command.`,
 		return err
 	}
 	cmd.RunE = a.call(out, []check{parse}, func(cmd *cobra.Command, c *client.Client, args []string) error {
-		in.User, in.Account, in.PermissionSet = args[0], args[2], args[3]
+		r := resourceFromArgs(args[2:])
+		in.User, in.Resource, in.Account, in.PermissionSet = args[0], r.ID, r.Account, r.PermissionSet
 		if strings.EqualFold(in.User, "me") {
 			in.User = ""
 		}
@@ -65,20 +68,20 @@ Exit codes: 0 allowed, 4 denied, others as for every command.`,
 }
 
 func canArgs(cmd *cobra.Command, args []string) error {
-	if err := exactArgs(4)(cmd, args); err != nil {
-		return err
+	if len(args) < 3 || len(args) > 4 {
+		return stint.Errorf(stint.EINVALID, "%s takes 3 or 4 arguments, got %d; usage: %s", cmd.CommandPath(), len(args), cmd.UseLine())
 	}
 	if args[1] != "request" {
 		return stint.Errorf(stint.EINVALID, "stint can asks about requests only: %q is not \"request\"; usage: %s", args[1], cmd.UseLine())
 	}
-	return nil
+	return resourceArgs(cmd, args[2:])
 }
 
 // explain prints an explanation: a verdict line, then the deciding flow and
 // its approval, or each flow's reason for a deny.
 func explain(w io.Writer, ex *client.Explanation, in client.CanInput) error {
 	user := firstOf(ex.User, in.User, "you")
-	what := in.Account + "/" + in.PermissionSet
+	what := firstOf(in.Resource, in.Account+"/"+in.PermissionSet)
 	if in.Duration > 0 {
 		what += " for " + stint.FormatDuration(in.Duration)
 	}
@@ -141,19 +144,19 @@ func firstOf(vals ...string) string {
 
 func (a *app) whoCanCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "who-can ACCOUNT PERMISSION_SET",
-		Short: "List who may request a permission set in an account (admins)",
-		Long: `List who may request PERMISSION_SET in ACCOUNT (an ID or name), through
-which flow, and who approves. Admins only.`,
-		Example: "  stint who-can prod-payments AdministratorAccess",
+		Use:   "who-can {RESOURCE_ID | ACCOUNT PERMISSION_SET}",
+		Short: "List who may request a resource (admins)",
+		Long: `List who may request a resource (by ID, or PERMISSION_SET in ACCOUNT, an ID
+or name), through which flow, and who approves. Admins only.`,
+		Example: "  stint who-can prod-payments AdministratorAccess\n  stint who-can aws-s3:prod-payments/payments-logs:read",
 		GroupID: "flows",
-		Args:    exactArgs(2),
+		Args:    resourceArgs,
 	}
 	var target string
 	return listCmd(a, cmd, listing[client.WhoCan]{
 		fetch: func(ctx context.Context, c *client.Client, args []string) ([]client.WhoCan, error) {
-			target = args[0] + "/" + args[1]
-			return c.WhoCan(ctx, args[0], args[1])
+			target = strings.Join(args, "/")
+			return c.WhoCan(ctx, resourceFromArgs(args))
 		},
 		empty:  func() string { return "nobody may request " + target },
 		header: []string{"USER", "FLOW", "AUTO", "BREAK-GLASS", "MAX", "APPROVERS"},
@@ -206,6 +209,8 @@ func flowResources(f *stint.Flow) string {
 	for _, r := range f.Resources {
 		if ic := r.IdentityCenter; ic != nil {
 			parts = append(parts, strings.Join(ic.Accounts, ",")+" × "+strings.Join(ic.PermissionSets, ","))
+		} else if sel := r.Selector(); sel != nil {
+			parts = append(parts, sel.String())
 		}
 	}
 	for _, b := range f.Bundles {

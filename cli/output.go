@@ -180,9 +180,10 @@ func grantStarts(g *stint.Grant, now time.Time) string {
 	return "started " + relative(g.StartsAt, now)
 }
 
-// resourceName prints a request's resource as "prod-payments/AdministratorAccess".
+// resourceName prints a request's resource as
+// "prod-payments/AdministratorAccess" or "prod-payments/read on S3 bucket logs".
 func resourceName(r stint.ResourceRef) string {
-	return accountLabel(r.AccountName, r.AccountID) + "/" + r.PermissionSet
+	return accountLabel(r.AccountName, r.AccountID) + "/" + r.Label()
 }
 
 // accountWithID prints "prod-payments (111111111111)", or the ID alone.

@@ -25,9 +25,9 @@ func (a *app) resourcesCmd() *cobra.Command {
 			return c.Resources(ctx)
 		},
 		empty:  hint("no flow lets you request anything; ask a stint admin"),
-		header: []string{"FLOW", "ACCOUNT", "NAME", "PERMISSION SET", "MAX", "AUTO"},
+		header: []string{"FLOW", "ACCOUNT", "ACCESS", "RESOURCE ID", "MAX", "AUTO"},
 		row: func(e stint.Eligible, _ time.Time) []string {
-			return []string{e.Flow, e.AccountID, e.AccountName, e.PermissionSet, e.MaxDuration.String(), yesNo(e.AutoApprove)}
+			return []string{e.Flow, firstOf(e.AccountName, e.AccountID, "-"), firstOf(e.Label, e.PermissionSet), e.ResourceID, e.MaxDuration.String(), yesNo(e.AutoApprove)}
 		},
 	})
 }
@@ -36,11 +36,14 @@ func (a *app) requestCmd() *cobra.Command {
 	var forFlag, reason, start string
 	var in client.SubmitInput
 	cmd := &cobra.Command{
-		Use:   "request {ACCOUNT PERMISSION_SET | --bundle NAME | --extend GRANT_ID}",
-		Short: "Request access to a permission set in an account, or to a bundle",
-		Long: `Request access to a permission set in an account (by account ID or name),
-or to a bundle of a flow (a named set of resources granted together) with
---bundle NAME and no arguments.
+		Use:   "request {RESOURCE_ID | ACCOUNT PERMISSION_SET | --bundle NAME | --extend GRANT_ID}",
+		Short: "Request access to a resource, a permission set in an account, or a bundle",
+		Long: `Request access to a resource by its ID (as ` + "`stint resources`" + ` lists them:
+aws-s3:ACCOUNT/BUCKET:LEVEL, aws-ec2:ACCOUNT/INSTANCE, aws-eks:ACCOUNT/CLUSTER:LEVEL,
+aws-rds:ACCOUNT/DB:USER, aws-iam-role:ACCOUNT/ROLE, aws-iam-group:ACCOUNT/GROUP,
+aws-sso:ACCOUNT/PERMISSION_SET; ACCOUNT may be a name), to a permission set
+in an account (by account ID or name), or to a bundle of a flow (a named set
+of resources granted together) with --bundle NAME and no arguments.
 
 The request is approved at once when its flow auto-approves; otherwise it
 waits for its approval steps. The access starts on approval, or at --start.
@@ -53,6 +56,7 @@ maximum, and is loudly flagged in the audit trail and notifications.
 --extend GRANT_ID asks for more time (--for) on one of your grants, through
 its flow's approval steps, for flows whose extensions need re-approval.`,
 		Example: `  stint request prod-payments AdministratorAccess --for 1h --reason "deploy" --ticket CHG-1042
+  stint request aws-s3:prod-payments/payments-logs:read --for 2h --reason "INC-4211 logs"
   stint request 111111111111 ReadOnly --for 7d --reason "audit prep" --start 2025-07-01T09:00:00Z
   stint request --bundle payments-ro --for 1h --reason "reconcile Q2"
   stint request prod-payments AdministratorAccess --for 30m --reason "payments down" --ticket INC-4211 --break-glass
@@ -82,7 +86,10 @@ its flow's approval steps, for flows whose extensions need re-approval.`,
 	return itemCmd(a, cmd, item[stint.Request]{
 		checks: []check{parse},
 		send: func(ctx context.Context, c *client.Client, args []string) (*stint.Request, error) {
-			if len(args) == 2 {
+			switch len(args) {
+			case 1:
+				in.Resources = []client.Resource{{ID: args[0]}}
+			case 2:
 				in.Resources = []client.Resource{{Account: args[0], PermissionSet: args[1]}}
 			}
 			in.Reason = reason
@@ -92,10 +99,10 @@ its flow's approval steps, for flows whose extensions need re-approval.`,
 	})
 }
 
-// requestArgs checks request's arguments: ACCOUNT PERMISSION_SET, or none
-// with --bundle or --extend.
+// requestArgs checks request's arguments: RESOURCE_ID, ACCOUNT
+// PERMISSION_SET, or none with --bundle or --extend.
 func requestArgs(bundle, extend *string) cobra.PositionalArgs {
-	two := exactArgs(2)
+	two := resourceArgs
 	return func(cmd *cobra.Command, args []string) error {
 		flag := ""
 		switch {
@@ -206,7 +213,7 @@ func requestDetails(w io.Writer, r *stint.Request, now time.Time) error {
 	}
 	res := make([]string, len(r.Resources))
 	for i, x := range r.Resources {
-		res[i] = accountWithID(x.AccountName, x.AccountID) + " " + x.PermissionSet
+		res[i] = accountWithID(x.AccountName, x.AccountID) + " " + x.Label()
 	}
 	if r.ExtendsGrant != "" {
 		d.add("Extends", fmt.Sprintf("grant %s by %s", r.ExtendsGrant, r.ExtendBy))
@@ -310,4 +317,25 @@ func (a *app) completePendingRequests() cobra.CompletionFunc {
 	return completeIDs(a, pending, func(r *stint.Request) cobra.Completion {
 		return cobra.CompletionWithDesc(r.ID, r.RequesterEmail+" "+resourceNames(r))
 	})
+}
+
+// resourceArgs accepts RESOURCE_ID, or ACCOUNT PERMISSION_SET.
+func resourceArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 1 && !strings.Contains(args[0], ":") {
+		return stint.Errorf(stint.EINVALID, "%q is not a resource ID (TYPE:ACCOUNT/NAME, as `stint resources` lists them); or give ACCOUNT PERMISSION_SET; usage: %s",
+			args[0], cmd.UseLine())
+	}
+	if len(args) == 1 {
+		return exactArgs(1)(cmd, args)
+	}
+	return exactArgs(2)(cmd, args)
+}
+
+// resourceFromArgs turns RESOURCE_ID or ACCOUNT PERMISSION_SET into a
+// client resource.
+func resourceFromArgs(args []string) client.Resource {
+	if len(args) == 1 {
+		return client.Resource{ID: args[0]}
+	}
+	return client.Resource{Account: args[0], PermissionSet: args[1]}
 }

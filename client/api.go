@@ -20,10 +20,13 @@ type Profile struct {
 	Admin       bool     `json:"admin"`
 }
 
-// Resource names one resource of a request.
+// Resource names one resource of a request: by ID (any type, e.g.
+// "aws-s3:prod-payments/payments-logs:read"), or by Account and
+// PermissionSet for Identity Center.
 type Resource struct {
-	Account       string `json:"account"`        // account ID or name
-	PermissionSet string `json:"permission_set"` // permission set name
+	ID            string `json:"id,omitempty"`
+	Account       string `json:"account,omitempty"`        // account ID or name
+	PermissionSet string `json:"permission_set,omitempty"` // permission set name
 }
 
 // SubmitInput is a request for access.
@@ -63,9 +66,10 @@ type (
 	WhoCan      = stint.WhoCan
 )
 
-// CanInput asks whether a user may request a permission set in an account.
+// CanInput asks whether a user may request a resource.
 type CanInput struct {
 	User          string        // email; "" means the caller (only admins may ask about others)
+	Resource      string        // a resource ID; or Account and PermissionSet
 	Account       string        // account ID or name
 	PermissionSet string        // permission set name
 	Duration      time.Duration // 0 means the flow's default
@@ -73,8 +77,9 @@ type CanInput struct {
 
 type canBody struct {
 	User          string `json:"user,omitempty"`
-	Account       string `json:"account"`
-	PermissionSet string `json:"permission_set"`
+	Resource      string `json:"resource,omitempty"`
+	Account       string `json:"account,omitempty"`
+	PermissionSet string `json:"permission_set,omitempty"`
 	Duration      string `json:"duration,omitempty"`
 }
 
@@ -192,14 +197,14 @@ func (c *Client) Flows(ctx context.Context) ([]stint.Flow, error) {
 // A deny is an answer (Allowed false, with each flow's reason), not an
 // error; asking about someone else as a non-admin is EFORBIDDEN.
 func (c *Client) Can(ctx context.Context, in CanInput) (*Explanation, error) {
-	body := canBody{User: in.User, Account: in.Account, PermissionSet: in.PermissionSet, Duration: optionalDuration(in.Duration)}
+	body := canBody{User: in.User, Resource: in.Resource, Account: in.Account, PermissionSet: in.PermissionSet, Duration: optionalDuration(in.Duration)}
 	return call[Explanation](ctx, c, http.MethodPost, "/api/v1/can", body)
 }
 
-// WhoCan lists who may request the permission set in the account, through
-// which flow, and who approves. Admins only.
-func (c *Client) WhoCan(ctx context.Context, account, permissionSet string) ([]WhoCan, error) {
-	q := query(map[string]string{"account": account, "permission_set": permissionSet})
+// WhoCan lists who may request the resource, through which flow, and who
+// approves. Admins only.
+func (c *Client) WhoCan(ctx context.Context, r Resource) ([]WhoCan, error) {
+	q := query(map[string]string{"resource": r.ID, "account": r.Account, "permission_set": r.PermissionSet})
 	return list[WhoCan](ctx, c, "/api/v1/who-can", q)
 }
 

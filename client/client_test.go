@@ -125,7 +125,7 @@ func TestCalls(t *testing.T) {
 			wantPath: "POST /api/v1/can", wantBody: map[string]any{"account": "111111111111", "permission_set": "ReadOnly"}},
 		{name: "who-can", answer: `[{"user":"alice@example.com","flow":"prod-admin","approvers":["group:Security"]}]`,
 			call: func(c *client.Client) (any, error) {
-				return c.WhoCan(context.Background(), "prod payments", "AdministratorAccess")
+				return c.WhoCan(context.Background(), client.Resource{Account: "prod payments", PermissionSet: "AdministratorAccess"})
 			},
 			wantPath: "GET /api/v1/who-can", wantQuery: "account=prod+payments&permission_set=AdministratorAccess"},
 		{name: "events", answer: `[]`,
@@ -218,13 +218,13 @@ func TestPolicyAnswers(t *testing.T) {
 
 	srv, _ = fakeServer(t, http.StatusOK, `[{"user":"alice@example.com","flow":"prod-admin","auto_approve":false,"break_glass":true,
 		"max_duration":"4h","approvers":["group:Security","group:Approvers"]}]`)
-	list, err := client.New(srv.URL, "tok").WhoCan(context.Background(), "a", "b")
+	list, err := client.New(srv.URL, "tok").WhoCan(context.Background(), client.Resource{Account: "a", PermissionSet: "b"})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	require.Equal(t, stint.Duration(4*time.Hour), list[0].MaxDuration)
 	require.Equal(t, []string{"group:Security", "group:Approvers"}, list[0].Approvers)
 
 	srv, _ = fakeServer(t, http.StatusForbidden, `{"error":{"code":"forbidden","message":"only stint admins may ask who can request a resource"}}`)
-	_, err = client.New(srv.URL, "tok").WhoCan(context.Background(), "a", "b")
+	_, err = client.New(srv.URL, "tok").WhoCan(context.Background(), client.Resource{Account: "a", PermissionSet: "b"})
 	require.True(t, stint.IsCode(err, stint.EFORBIDDEN), "err = %v", err)
 }

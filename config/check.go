@@ -209,6 +209,13 @@ func (x *dirIndex) resources(ch *checker, path, label string, rs []stint.FlowRes
 	for k, r := range rs {
 		ic := r.IdentityCenter
 		if ic == nil {
+			if sel := r.Selector(); sel != nil {
+				rp := fmt.Sprintf("%s[%d].%s", path, k, yamlKey(sel.Type))
+				for m, a := range sel.Accounts {
+					x.account(ch, fmt.Sprintf("%s.accounts[%d]", rp, m), label, a)
+				}
+				x.discovered(ch, rp, label, sel)
+			}
 			continue
 		}
 		rp := fmt.Sprintf("%s[%d].identity_center", path, k)
@@ -283,4 +290,27 @@ func known(names []string) string {
 		return strings.Join(names[:10], ", ") + fmt.Sprintf(", ... (%d more)", len(names)-10)
 	}
 	return strings.Join(names, ", ")
+}
+
+// discovered warns about a selector that no discovered resource matches,
+// or whose accounts discovery could not read.
+func (x *dirIndex) discovered(ch *checker, path, label string, sel *stint.Selector) {
+	accounts := map[string]*stint.Account{}
+	for i := range x.dir.Accounts {
+		accounts[x.dir.Accounts[i].ID] = &x.dir.Accounts[i]
+	}
+	for i := range x.dir.Resources {
+		r := &x.dir.Resources[i]
+		if a := accounts[r.AccountID]; a != nil && sel.Matches(a, r) {
+			return
+		}
+	}
+	for _, de := range x.dir.DiscoveryErrors {
+		if a := accounts[de.AccountID]; a != nil && (de.Type == "" || de.Type == sel.Type) &&
+			slices.ContainsFunc(sel.Accounts, func(s string) bool { return stint.MatchAccount(s, a) }) {
+			ch.warn(path, "%s: %s matches nothing discovered yet; account %s could not be read: %s", label, sel, de.AccountID, de.Error)
+			return
+		}
+	}
+	ch.warn(path, "%s: %s matches no discovered resource", label, sel)
 }

@@ -423,6 +423,22 @@ func TestErrors(t *testing.T) {
 			want: []string{`stint.yaml:2:11: identity needs a file to check for drift (identity.file: identity.yaml)`},
 		},
 		{
+			name: "resource selectors of other types",
+			src: flowAt2 + "    requesters: [group:E]\n    approvers: [group:S]\n    max_duration: 1h\n    resources:\n" +
+				"      - s3: {accounts: [all], buckets: [\"logs-*\"]}\n" +
+				"      - eks: {accounts: [all], levels: [root]}\n" +
+				"      - rds: {accounts: [all], instances: [orders]}\n" +
+				"      - ec2: {accounts: [all]}\n        iam_group: {accounts: [all]}\n" +
+				"      - iam_role: {accounts: [prod], roles: [\"Deploy?\"]}\n",
+			want: []string{
+				`stint.yaml:8:13: flow "f": resources[0]: s3 needs levels (read, write, admin)`,
+				`stint.yaml:9:14: flow "f": resources[1]: eks: level "root" is not one of view, edit, admin`,
+				`stint.yaml:10:14: flow "f": resources[2]: rds needs db_users: the database users a grant may connect as`,
+				`stint.yaml:11:9: flow "f": resources[3]: set only one selector per resource entry; list the others as entries of their own`,
+				`stint.yaml:13:19: flow "f": resources[4]: account selector "prod" must be a 12-digit account ID, name:NAME, ou:PATH, tag:KEY=VALUE or all`,
+			},
+		},
+		{
 			name: "negative duration",
 			src:  valid + "reconcile_interval: -5m\n",
 			want: []string{`stint.yaml:2:21: reconcile_interval: duration must be positive`},
@@ -466,7 +482,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "resource without a selector",
 			src:  flowAt2 + "    requesters: [group:E]\n    approvers: [group:S]\n    max_duration: 1h\n    resources:\n      - {}\n",
-			want: []string{`stint.yaml:8:9: flow "f": resources[0] has no identity_center selector`},
+			want: []string{`stint.yaml:8:9: flow "f": resources[0] has no selector; set one of identity_center, s3, ec2, eks, rds, iam_role or iam_group`},
 		},
 		{
 			name: "flow without resources",

@@ -282,7 +282,7 @@ func (ch *checker) resources(label, path string, rs []stint.FlowResource) {
 		name := display(rp)[strings.LastIndex(display(rp), ".")+1:]
 		ic := r.IdentityCenter
 		if ic == nil {
-			ch.at(rp, "%s: %s has no identity_center selector", label, name)
+			ch.otherResource(label, rp, name, &r)
 			continue
 		}
 		if len(ic.Accounts) == 0 {
@@ -302,4 +302,32 @@ func (ch *checker) resources(label, path string, rs []stint.FlowResource) {
 			}
 		}
 	}
+}
+
+// otherResource checks a resource entry without an identity_center
+// selector: exactly one selector of another type, and its form.
+func (ch *checker) otherResource(label, rp, name string, r *stint.FlowResource) {
+	sel := r.Selector()
+	if sel == nil {
+		ch.at(rp, "%s: %s has no selector; set one of identity_center, s3, ec2, eks, rds, iam_role or iam_group", label, name)
+		return
+	}
+	if err := r.Validate(); err != nil {
+		key := rp + "." + yamlKey(sel.Type)
+		if strings.Contains(stint.ErrorMessage(err), "only one selector") {
+			key = rp
+		}
+		ch.at(key, "%s: %s: %s", label, name, stint.ErrorMessage(err))
+	}
+}
+
+// yamlKey is a selector's key in a resource entry.
+func yamlKey(t stint.ResourceType) string {
+	switch t {
+	case stint.ResourceIAMRole:
+		return "iam_role"
+	case stint.ResourceIAMGroup:
+		return "iam_group"
+	}
+	return strings.TrimPrefix(string(t), "aws-")
 }

@@ -67,6 +67,9 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 	river.AddWorker(workers, &worker[stint.RevokeGrantArgs]{run: func(ctx context.Context, a stint.RevokeGrantArgs) error {
 		return svc.ResumeRevocation(ctx, a.GrantID)
 	}})
+	river.AddWorker(workers, &worker[stint.RefreshEffectArgs]{run: func(ctx context.Context, a stint.RefreshEffectArgs) error {
+		return svc.RefreshEffect(ctx, a.GrantID)
+	}})
 	river.AddWorker(workers, &worker[stint.ExpireRequestArgs]{run: func(ctx context.Context, a stint.ExpireRequestArgs) error {
 		return svc.ExpireRequest(ctx, a.RequestID)
 	}})

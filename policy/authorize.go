@@ -55,7 +55,7 @@ func (e *Engine) Authorize(ctx context.Context, in ActionInput) error {
 		steps := r.Steps
 		pss := make([]string, 0, len(r.Resources))
 		for _, res := range r.Resources {
-			pss = append(pss, res.PermissionSet)
+			pss = append(pss, res.Target())
 		}
 		if len(steps) == 0 {
 			steps = c.flow.Steps(pss, nil)
@@ -85,11 +85,12 @@ func (e *Engine) Authorize(ctx context.Context, in ActionInput) error {
 		if acct == nil {
 			acct = &stint.Account{ID: g.AccountID, Name: g.AccountName}
 		}
-		res := newResourceEntities(e, acct, g.PermissionSet)
+		ref := g.Ref()
+		res := newResourceEntities(e, acct, &ref)
 		ents.res, resource = &res, res.resource.UID
-		s.grant, s.account, s.ps = g, acct, g.PermissionSet
+		s.grant, s.account, s.ps = g, acct, ref.Label()
 		ectx.owner, ectx.ownerID = g.UserEmail, g.UserID
-		ectx.permissionSets, ectx.breakGlass = []string{g.PermissionSet}, g.BreakGlass
+		ectx.permissionSets, ectx.breakGlass = []string{ref.Target()}, g.BreakGlass
 		ectx.duration, ectx.length = time.Duration(g.Duration), time.Duration(g.Duration)
 		ectx.extensions = g.Extensions
 		if in.Action == ActionExtend {

@@ -133,17 +133,22 @@ func accountKey(b []byte, a *stint.Account) []byte {
 	return appendMapKey(b, a.Tags)
 }
 
-// resourceEntities returns the (cached) entities of an account and
-// permission set pair. The value is shared and read-only.
-func (e *Engine) resourceEntities(a *stint.Account, permissionSet string) *resourceEntities {
+// resourceEntities returns the entities of a resource, cached for
+// (account, permission set) pairs (resources of other types carry tags
+// and are built each time). The value is shared and read-only.
+func (e *Engine) resourceEntities(a *stint.Account, ref *stint.ResourceRef) *resourceEntities {
 	ae := e.accountEntities(a)
+	if ref.Type.Or() != stint.ResourceSSO {
+		return buildResourceEntities(ae, a, ref)
+	}
+	permissionSet := ref.PermissionSet
 	ae.mu.RLock()
 	r, ok := ae.res[permissionSet]
 	ae.mu.RUnlock()
 	if ok {
 		return r
 	}
-	r = buildResourceEntities(ae, a, permissionSet)
+	r = buildResourceEntities(ae, a, ref)
 	ae.mu.Lock()
 	if ae.res == nil || len(ae.res) >= resourceCacheMax {
 		ae.res = make(map[string]*resourceEntities)

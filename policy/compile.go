@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -67,7 +68,7 @@ func compile(idx int, f stint.Flow) (*compiled, error) {
 	}
 	c := &compiled{
 		idx: idx, flow: f, sets: map[string]*cedar.PolicySet{}, fast: map[string]*cedar.PolicySet{}, checks: map[cedar.PolicyID]check{},
-		psKeys: map[string]bool{}, requesters: map[string]bool{},
+		psKeys: map[string]bool{}, types: map[stint.ResourceType]bool{}, requesters: map[string]bool{},
 	}
 	for _, a := range actions {
 		c.sets[a] = cedar.NewPolicySet()
@@ -76,6 +77,10 @@ func compile(idx int, f stint.Flow) (*compiled, error) {
 		c.requesters[refKey(r)] = true
 	}
 	for _, r := range f.Resources {
+		if r.IdentityCenter == nil {
+			c.types[r.Selector().Type] = true
+			continue
+		}
 		for _, ps := range r.IdentityCenter.PermissionSets {
 			c.psKeys[foldKey(ps)] = true
 		}
@@ -297,9 +302,13 @@ func principalsCond(refs []string) string {
 
 func resourceCond(rs []stint.FlowResource) string {
 	var any []string
-	for _, r := range rs {
+	for i := range rs {
+		r := &rs[i]
 		ic := r.IdentityCenter
 		if ic == nil {
+			if sel := r.Selector(); sel != nil {
+				any = append(any, selectorCond(sel))
+			}
 			continue
 		}
 		accts := make([]string, 0, len(ic.Accounts))
@@ -316,6 +325,55 @@ func resourceCond(rs []stint.FlowResource) string {
 		return "false"
 	}
 	return strings.Join(any, " || ")
+}
+
+// selectorCond is the condition of a selector of another type than
+// Identity Center: the type, the accounts, the names (patterns with *,
+// compared lower-cased), the tags, the levels and the namespaces.
+func selectorCond(s *stint.Selector) string {
+	conds := []string{"resource.type == " + cedarString(string(s.Type))}
+	accts := make([]string, 0, len(s.Accounts))
+	for _, sel := range s.Accounts {
+		accts = append(accts, accountCond(sel))
+	}
+	conds = append(conds, "("+strings.Join(accts, " || ")+")")
+	if len(s.Names) > 0 {
+		names := make([]string, 0, len(s.Names))
+		for _, n := range s.Names {
+			names = append(names, "resource.name_key like "+cedarPattern(strings.ToLower(n)))
+		}
+		conds = append(conds, "("+strings.Join(names, " || ")+")")
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Tags)) {
+		conds = append(conds, fmt.Sprintf("(resource.tags has %s && resource.tags[%s] like %s)",
+			cedarString(k), cedarString(k), cedarPattern(strings.ToLower(s.Tags[k]))))
+	}
+	levels := s.Levels
+	if len(levels) == 0 {
+		levels = []string{""}
+	}
+	ls := make([]string, 0, len(levels))
+	for _, l := range levels {
+		ls = append(ls, "resource.level == "+cedarString(l))
+	}
+	conds = append(conds, "("+strings.Join(ls, " || ")+")")
+	namespaces := s.Namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{""}
+	}
+	ns := make([]string, 0, len(namespaces))
+	for _, n := range namespaces {
+		ns = append(ns, "resource.namespace == "+cedarString(n))
+	}
+	conds = append(conds, "("+strings.Join(ns, " || ")+")")
+	return "(" + strings.Join(conds, " && ") + ")"
+}
+
+// cedarPattern quotes a name pattern for Cedar's like: * is the wildcard;
+// every other character is literal.
+func cedarPattern(p string) string {
+	quoted := cedarString(p) // escapes quotes and backslashes
+	return quoted
 }
 
 func accountCond(sel string) string {
@@ -385,7 +443,14 @@ func validateExtra(f *stint.Flow) error {
 		return bad("extensions max and max_each must not be negative")
 	}
 	psKeys := map[string]bool{}
+	types := map[stint.ResourceType]bool{}
 	for _, r := range f.Resources {
+		if r.IdentityCenter == nil {
+			if sel := r.Selector(); sel != nil {
+				types[sel.Type] = true
+			}
+			continue
+		}
 		for _, ps := range r.IdentityCenter.PermissionSets {
 			if ps == "" {
 				return bad("resources has an empty permission set name")
@@ -401,6 +466,15 @@ func validateExtra(f *stint.Flow) error {
 		seen[foldKey(b.Name)] = true
 		for j, r := range b.Resources {
 			ic := r.IdentityCenter
+			if ic == nil && r.Selector() != nil {
+				if err := r.Validate(); err != nil {
+					return bad("bundles[%d].resources[%d]: %s", i, j, stint.ErrorMessage(err))
+				}
+				if t := r.Selector().Type; !types[t] {
+					return bad("bundle %q selects %s resources, which the flow's resources do not include", b.Name, t)
+				}
+				continue
+			}
 			if ic == nil || len(ic.Accounts) == 0 || len(ic.PermissionSets) == 0 {
 				return bad("bundles[%d].resources[%d] needs identity_center accounts and permission_sets", i, j)
 			}

@@ -13,15 +13,33 @@ import (
 )
 
 // RequestInput asks whether a user may request a permission set in an
-// account.
+// account, or another resource there.
 type RequestInput struct {
 	User          *stint.User
 	Account       *stint.Account
 	PermissionSet string
+	// Resource, when set, is the resource asked for (any type, its tags
+	// included); PermissionSet is then ignored.
+	Resource *stint.ResourceRef
 	// Duration asked for; 0 means each flow's default (for break-glass,
 	// capped at its break-glass maximum).
 	Duration   time.Duration
 	BreakGlass bool
+}
+
+// ref returns the resource asked for.
+func (in *RequestInput) ref() *stint.ResourceRef {
+	if in.Resource != nil {
+		r := *in.Resource
+		if in.Account != nil {
+			r.AccountID, r.AccountName = in.Account.ID, in.Account.Name
+		}
+		return &r
+	}
+	if in.Account == nil {
+		return &stint.ResourceRef{Type: stint.ResourceSSO, PermissionSet: in.PermissionSet}
+	}
+	return ssoRef(in.Account, in.PermissionSet)
 }
 
 // Decision is the engine's answer to an allowed request.
@@ -238,8 +256,9 @@ func formatAttributes(m map[string][]string) string {
 // question is one request decision in progress.
 type question struct {
 	in    RequestInput
-	user  *stint.User // expanded; shared, read-only
-	flows []int       // the user's requester flows (userEntry.flows)
+	ref   *stint.ResourceRef // what is asked for
+	user  *stint.User        // expanded; shared, read-only
+	flows []int              // the user's requester flows (userEntry.flows)
 	ents  *entities
 	res   cedar.EntityUID
 	now   time.Time
@@ -254,13 +273,14 @@ type cachedRecord struct {
 }
 
 func (e *Engine) newQuestion(in RequestInput) (*question, error) {
-	if in.User == nil || in.Account == nil || in.PermissionSet == "" {
-		return nil, stint.Errorf(stint.EINVALID, "a request decision needs a user, an account and a permission set")
+	if in.User == nil || in.Account == nil || (in.PermissionSet == "" && in.Resource == nil) {
+		return nil, stint.Errorf(stint.EINVALID, "a request decision needs a user, an account and a permission set or resource")
 	}
 	ue := e.userEntry(in.User)
-	res := e.resourceEntities(in.Account, in.PermissionSet)
+	ref := in.ref()
+	res := e.resourceEntities(in.Account, ref)
 	return &question{
-		in: in, user: ue.user, flows: ue.flows, ents: &entities{e: e, principal: &ue.principal, res: res},
+		in: in, ref: ref, user: ue.user, flows: ue.flows, ents: &entities{e: e, principal: &ue.principal, res: res},
 		res: res.resource.UID, now: e.now(),
 	}, nil
 }
@@ -297,7 +317,7 @@ func (e *Engine) askSet(q *question, c *compiled, breakGlass, fast bool) verdict
 		allowed, _ := judge(set, action, q.ents, q.res, rec)
 		return verdict{flow: c, allowed: allowed}
 	}
-	s := &subject{user: q.user, account: q.in.Account, ps: q.in.PermissionSet, duration: d}
+	s := &subject{user: q.user, account: q.in.Account, ps: q.ref.Label(), duration: d}
 	return e.evaluate(c, action, q.ents, q.res, rec, s)
 }
 
@@ -311,7 +331,7 @@ func (q *question) record(d time.Duration, breakGlass bool) cedar.Record {
 	}
 	ctx := &evalContext{
 		duration: d, now: q.now, requester: q.user.Email, requesterID: q.user.ID,
-		permissionSets: []string{q.in.PermissionSet}, breakGlass: breakGlass,
+		permissionSets: []string{q.ref.Target()}, breakGlass: breakGlass,
 	}
 	rec := ctx.record()
 	q.records = append(q.records, cachedRecord{d: d, breakGlass: breakGlass, rec: rec})
@@ -341,13 +361,14 @@ func (e *Engine) askDetailed(q *question, c *compiled, breakGlass bool) (bool, p
 	return false, pendingDeny{c: c, action: action, diag: diag, d: d, rank: c.denyRank(diag)}
 }
 
-// candidates returns the flows that name the permission set and list one
-// of the user's keys as a requester, in config order: a superset of the
-// flows Cedar can allow, so only their small policy sets are evaluated.
-func (e *Engine) candidates(q *question, psKey string) []*compiled {
+// candidates returns the flows that name the resource (its permission
+// set, or a selector of its type) and list one of the user's keys as a
+// requester, in config order: a superset of the flows Cedar can allow, so
+// only their small policy sets are evaluated.
+func (e *Engine) candidates(q *question) []*compiled {
 	// Both lists are sorted: intersect them.
 	var out []*compiled
-	a, b := q.flows, e.byPS[psKey]
+	a, b := q.flows, e.index(q.ref)
 	for len(a) > 0 && len(b) > 0 {
 		switch {
 		case a[0] < b[0]:
@@ -362,8 +383,17 @@ func (e *Engine) candidates(q *question, psKey string) []*compiled {
 	return out
 }
 
-func (e *Engine) byPermissionSet(psKey string) []*compiled {
-	idx := e.byPS[psKey]
+// index returns, in config order, the flows that may include the resource:
+// those naming its permission set, or with a selector of its type.
+func (e *Engine) index(ref *stint.ResourceRef) []int {
+	if ref.Type.Or() == stint.ResourceSSO {
+		return e.byPS[foldKey(ref.PermissionSet)]
+	}
+	return e.byType[ref.Type]
+}
+
+func (e *Engine) flowsFor(ref *stint.ResourceRef) []*compiled {
+	idx := e.index(ref)
 	out := make([]*compiled, len(idx))
 	for i, x := range idx {
 		out[i] = e.flows[x]
@@ -383,8 +413,7 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 	if err != nil {
 		return nil, err
 	}
-	psKey := foldKey(in.PermissionSet)
-	cands := e.candidates(q, psKey)
+	cands := e.candidates(q)
 	exp, chosen, denies := e.decideRequest(ctx, q, cands)
 	if chosen == nil {
 		// A flow not listing the user as a requester denies at rank 2 at
@@ -394,7 +423,7 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 			rank = max(rank, p.rank)
 		}
 		if rank <= kindRank[kindRequester] {
-			exp = e.denyWithOthers(q, psKey, denies, exp)
+			exp = e.denyWithOthers(q, denies, exp)
 		}
 		return nil, &DeniedError{Err: stint.Errorf(stint.EFORBIDDEN, "%s", exp.Summary), Explanation: exp}
 	}
@@ -409,7 +438,7 @@ func (e *Engine) DecideRequest(ctx context.Context, in RequestInput) (*Decision,
 // (nil on a deny) and, on a deny, every flow's pending deny in order.
 func (e *Engine) decideRequest(ctx context.Context, q *question, flows []*compiled) (*Explanation, *compiled, []pendingDeny) {
 	in := q.in
-	exp := &Explanation{User: q.user.Email, Resource: stint.ResourceID(in.Account.ID, in.PermissionSet)}
+	exp := &Explanation{User: q.user.Email, Resource: q.ref.FormatID()}
 	var denies []pendingDeny
 	var chosen, first *compiled
 	auto, rule := false, ""
@@ -439,14 +468,14 @@ func (e *Engine) decideRequest(ctx context.Context, q *question, flows []*compil
 		var bestReason string
 		for i := range denies {
 			p := &denies[i]
-			s := &subject{user: q.user, account: in.Account, ps: in.PermissionSet, duration: p.d}
+			s := &subject{user: q.user, account: in.Account, ps: q.ref.Label(), duration: p.d}
 			_, reason := p.c.explainDeny(p.action, p.diag, s)
 			exp.Reasons = append(exp.Reasons, FlowReason{Flow: p.c.flow.Name, Reason: reason})
 			if best == nil || p.rank > best.rank {
 				best, bestReason = p, reason
 			}
 		}
-		why := fmt.Sprintf("no flow includes permission set %q", in.PermissionSet)
+		why := noFlowIncludes(q.ref)
 		if best != nil {
 			why = fmt.Sprintf("flow %q: %s", best.c.Flow(), bestReason)
 		}
@@ -465,7 +494,15 @@ func denySummary(q *question, why string) string {
 	if q.in.BreakGlass {
 		what = "use break-glass access to"
 	}
-	return fmt.Sprintf("no flow lets %s %s %s in %s: %s", q.user.Email, what, q.in.PermissionSet, accountLabel(q.in.Account), why)
+	return fmt.Sprintf("no flow lets %s %s %s in %s: %s", q.user.Email, what, q.ref.Label(), accountLabel(q.in.Account), why)
+}
+
+// noFlowIncludes says that no flow names the resource.
+func noFlowIncludes(ref *stint.ResourceRef) string {
+	if ref.Type.Or() == stint.ResourceSSO {
+		return fmt.Sprintf("no flow includes permission set %q", ref.PermissionSet)
+	}
+	return fmt.Sprintf("no flow includes %s resources", ref.Type)
 }
 
 // denyWithOthers completes the explanation of a deny with the closest of
@@ -475,13 +512,13 @@ func denySummary(q *question, why string) string {
 // cheap. The explanation lists the candidate flows and that one; Explain
 // evaluates every flow. denies and candExp.Reasons are the candidates',
 // in config order.
-func (e *Engine) denyWithOthers(q *question, psKey string, denies []pendingDeny, candExp *Explanation) *Explanation {
+func (e *Engine) denyWithOthers(q *question, denies []pendingDeny, candExp *Explanation) *Explanation {
 	in := q.in
 	exp := &Explanation{User: candExp.User, Resource: candExp.Resource}
-	bestRank, why := -1, fmt.Sprintf("no flow includes permission set %q", in.PermissionSet)
+	bestRank, why := -1, noFlowIncludes(q.ref)
 	var bestFlow *compiled
-	j := 0 // next candidate; candidates are a config-ordered subset of byPS
-	for _, x := range e.byPS[psKey] {
+	j := 0 // next candidate; candidates are a config-ordered subset of the index
+	for _, x := range e.index(q.ref) {
 		c := e.flows[x]
 		if j < len(denies) && denies[j].c == c {
 			r := candExp.Reasons[j]
@@ -496,7 +533,7 @@ func (e *Engine) denyWithOthers(q *question, psKey string, denies []pendingDeny,
 			continue // nothing here comes closer
 		}
 		rank := kindRank[kindRequester]
-		if !c.flow.Covers(in.Account, in.PermissionSet) {
+		if !c.flow.CoversRef(in.Account, q.ref) {
 			rank = kindRank[kindResource]
 		}
 		if rank > bestRank {
@@ -506,7 +543,7 @@ func (e *Engine) denyWithOthers(q *question, psKey string, denies []pendingDeny,
 	if bestFlow != nil { // the reason of a flow that does not list the user
 		msg := bestFlow.message(check{kind: kindRequester}, &subject{user: q.user})
 		if bestRank == kindRank[kindResource] {
-			msg = bestFlow.message(check{kind: kindResource}, &subject{account: in.Account, ps: in.PermissionSet}) + "; " + msg
+			msg = bestFlow.message(check{kind: kindResource}, &subject{account: in.Account, ps: q.ref.Label()}) + "; " + msg
 		}
 		exp.Reasons = append(exp.Reasons, FlowReason{Flow: bestFlow.flow.Name, Reason: msg})
 		why = fmt.Sprintf("flow %q: %s", bestFlow.flow.Name, msg)
@@ -527,7 +564,7 @@ func (e *Engine) Explain(ctx context.Context, in RequestInput) *Explanation {
 		}
 		return exp
 	}
-	exp, _ := e.decide(ctx, q, e.byPermissionSet(foldKey(in.PermissionSet)), false)
+	exp, _ := e.decide(ctx, q, e.flowsFor(q.ref), false)
 	return exp
 }
 
@@ -536,7 +573,7 @@ func (e *Engine) Explain(ctx context.Context, in RequestInput) *Explanation {
 // one-policy form and the explanation lists only the flows that allow.
 func (e *Engine) decide(ctx context.Context, q *question, flows []*compiled, fast bool) (*Explanation, int) {
 	in := q.in
-	exp := &Explanation{User: q.user.Email, Resource: stint.ResourceID(in.Account.ID, in.PermissionSet)}
+	exp := &Explanation{User: q.user.Email, Resource: q.ref.FormatID()}
 	var allowed []*compiled
 	var best *verdict
 	var chosen *compiled
@@ -573,7 +610,7 @@ func (e *Engine) decide(ctx context.Context, q *question, flows []*compiled, fas
 		chosen = allowed[0]
 	}
 	if len(allowed) == 0 {
-		why := fmt.Sprintf("no flow includes permission set %q", in.PermissionSet)
+		why := noFlowIncludes(q.ref)
 		if best != nil {
 			why = fmt.Sprintf("flow %q: %s", best.flow.Flow(), best.reason)
 		}
@@ -592,7 +629,7 @@ func (e *Engine) explainAllow(q *question, exp *Explanation, chosen *compiled, a
 	in := q.in
 	f := &chosen.flow
 	exp.Allowed, exp.Flow, exp.AutoApprove, exp.MaxDuration = true, f.Name, auto, f.MaxDuration
-	exp.Steps = f.Steps([]string{in.PermissionSet}, q.user)
+	exp.Steps = f.Steps([]string{q.ref.Target()}, q.user)
 	exp.BreakGlass = in.BreakGlass || (f.BreakGlass != nil && e.askSet(q, chosen, true, true).allowed)
 	switch {
 	case in.BreakGlass:

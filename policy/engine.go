@@ -55,6 +55,8 @@ type Engine struct {
 	// their bundles) name; byRequester by "u:"+email and "g:"+group keys.
 	byPS        map[string][]int
 	byRequester map[string][]int
+	// byType indexes flows by the other resource types they select.
+	byType map[stint.ResourceType][]int
 	// memberOf maps "u:"/"g:" keys to the config groups listing them;
 	// groupNames keeps each config group's spelling.
 	memberOf map[string][]string
@@ -79,8 +81,10 @@ type compiled struct {
 	fast map[string]*cedar.PolicySet
 	// checks explains each generated or raw policy ID.
 	checks map[cedar.PolicyID]check
-	// psKeys are the permission sets the flow's resources name.
+	// psKeys are the permission sets the flow's resources name; types the
+	// other resource types they select.
 	psKeys     map[string]bool
+	types      map[stint.ResourceType]bool
 	requesters map[string]bool // "u:"/"g:" keys
 	windows    []*window       // per AutoApproveWhen rule; nil when the rule has no time
 	bgGroups   []string
@@ -94,6 +98,7 @@ func New(cfg Config) (*Engine, error) {
 		byName:        map[string]*compiled{},
 		byPS:          map[string][]int{},
 		byRequester:   map[string][]int{},
+		byType:        map[stint.ResourceType][]int{},
 		memberOf:      map[string][]string{},
 		groupEntities: map[string]cedar.Entity{},
 		accountCache:  map[string]*accountEntity{},
@@ -124,6 +129,11 @@ func New(cfg Config) (*Engine, error) {
 		e.byName[foldKey(f.Name)] = c
 		for ps := range c.psKeys {
 			e.byPS[ps] = append(e.byPS[ps], i)
+		}
+		for _, t := range stint.ResourceTypes {
+			if c.types[t] {
+				e.byType[t] = append(e.byType[t], i)
+			}
 		}
 		for k := range c.requesters {
 			e.byRequester[k] = append(e.byRequester[k], i)

@@ -52,27 +52,49 @@ func principalEntity(u *stint.User) cedar.Entity {
 }
 
 // resourceEntities builds the Resource, Account and PermissionSet entities
-// of an (account, permission set) pair.
+// of a resource: an (account, permission set) pair, or a resource of
+// another type, whose PermissionSet entity is its target
+// ("aws-s3:payments-logs:read"), which flows index like a permission set.
 type resourceEntities struct {
 	resource, account, permissionSet cedar.Entity
 	ous                              []cedar.Entity // the account's OU and its ancestors
 }
 
-func newResourceEntities(e *Engine, a *stint.Account, permissionSet string) resourceEntities {
-	return *e.resourceEntities(a, permissionSet)
+func newResourceEntities(e *Engine, a *stint.Account, ref *stint.ResourceRef) resourceEntities {
+	return *e.resourceEntities(a, ref)
 }
 
-func buildResourceEntities(ae *accountEntity, a *stint.Account, permissionSet string) *resourceEntities {
-	ps := cedar.Entity{UID: cedar.NewEntityUID(typPS, cedar.String(foldKey(permissionSet)))}
+// ssoRef is the ResourceRef of an (account, permission set) pair.
+func ssoRef(a *stint.Account, permissionSet string) *stint.ResourceRef {
+	return &stint.ResourceRef{Type: stint.ResourceSSO, AccountID: a.ID, AccountName: a.Name, PermissionSet: permissionSet}
+}
+
+func buildResourceEntities(ae *accountEntity, a *stint.Account, ref *stint.ResourceRef) *resourceEntities {
+	target := ref.Target()
+	ps := cedar.Entity{UID: cedar.NewEntityUID(typPS, cedar.String(foldKey(target)))}
 	parents := make([]cedar.EntityUID, 0, len(ae.ous)+2)
 	for i := range ae.ous {
 		parents = append(parents, ae.ous[i].UID)
 	}
+	id := *ref
+	id.AccountID = a.ID
+	tags := make(cedar.RecordMap, len(ref.Tags))
+	for k, v := range ref.Tags {
+		tags[cedar.String(k)] = cedar.String(strings.ToLower(v))
+	}
+	psName := ""
+	if ref.Type.Or() == stint.ResourceSSO {
+		psName = ref.PermissionSet
+	}
+	// Every attribute is always present, so that no selector's condition
+	// fails to evaluate on a resource of another type.
 	res := cedar.Entity{
-		UID:     cedar.NewEntityUID(typResource, cedar.String(stint.ResourceID(a.ID, permissionSet))),
+		UID:     cedar.NewEntityUID(typResource, cedar.String(id.FormatID())),
 		Parents: cedar.NewEntityUIDSet(append(parents, ae.account.UID, ps.UID)...),
 		Attributes: cedar.NewRecord(cedar.RecordMap{
-			"account": ae.account.UID, "permission_set": cedar.String(permissionSet),
+			"account": ae.account.UID, "permission_set": cedar.String(psName),
+			"type": cedar.String(string(ref.Type.Or())), "name_key": cedar.String(strings.ToLower(ref.Name)),
+			"level": cedar.String(ref.Level), "namespace": cedar.String(ref.Namespace), "tags": cedar.NewRecord(tags),
 		}),
 	}
 	return &resourceEntities{resource: res, account: ae.account, permissionSet: ps, ous: ae.ous}

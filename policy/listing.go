@@ -55,19 +55,20 @@ func (e *Engine) DecideBundle(ctx context.Context, dir *stint.Directory, in Bund
 	p := principalEntity(u)
 	now := e.now()
 	pss := make([]string, 0, 4)
-	for _, ref := range refs {
+	for i := range refs {
+		ref := &refs[i]
 		acct, _ := dir.Account(ref.AccountID)
-		q := &question{in: RequestInput{User: u, Account: acct, PermissionSet: ref.PermissionSet, Duration: in.Duration, BreakGlass: in.BreakGlass}, user: u, now: now}
-		res := newResourceEntities(e, acct, ref.PermissionSet)
+		q := &question{in: RequestInput{User: u, Account: acct, Resource: ref, Duration: in.Duration, BreakGlass: in.BreakGlass}, ref: ref, user: u, now: now}
+		res := newResourceEntities(e, acct, ref)
 		q.ents, q.res = &entities{e: e, principal: &p, res: &res}, res.resource.UID
 		if e.askSet(q, c, in.BreakGlass, true).allowed {
 			// allowed
 		} else if v := e.ask(q, c, in.BreakGlass); !v.allowed {
 			return nil, stint.Errorf(stint.EFORBIDDEN, "%s may not request bundle %q of flow %q: %s in %s: %s",
-				u.Email, b.Name, c.flow.Name, ref.PermissionSet, accountLabel(acct), v.reason)
+				u.Email, b.Name, c.flow.Name, ref.Label(), accountLabel(acct), v.reason)
 		}
-		if !slices.Contains(pss, ref.PermissionSet) {
-			pss = append(pss, ref.PermissionSet)
+		if !slices.Contains(pss, ref.Target()) {
+			pss = append(pss, ref.Target())
 		}
 	}
 	d := &Decision{Resources: refs, Steps: c.flow.Steps(pss, u)}
@@ -96,11 +97,15 @@ func (e *Engine) BundleResources(dir *stint.Directory, u *stint.User, flow, bund
 	return d.Resources, nil
 }
 
-// expandBundle lists the directory's pairs the bundle selects, in account
-// then permission set order.
+// expandBundle lists the directory's resources the bundle selects: the
+// (account, permission set) pairs in account then permission set order,
+// then the discovered resources of other types its selectors match.
 func expandBundle(dir *stint.Directory, c *compiled, b *stint.Bundle) ([]stint.ResourceRef, error) {
 	var pss []*stint.PermissionSet
 	for _, r := range b.Resources {
+		if r.IdentityCenter == nil {
+			continue
+		}
 		for _, name := range r.IdentityCenter.PermissionSets {
 			ps, err := dir.PermissionSet(name)
 			if err != nil {
@@ -120,23 +125,58 @@ func expandBundle(dir *stint.Directory, c *compiled, b *stint.Bundle) ([]stint.R
 				continue
 			}
 			out = append(out, stint.ResourceRef{
-				ID: stint.ResourceID(a.ID, ps.Name), AccountID: a.ID, AccountName: a.Name,
+				ID: stint.ResourceID(a.ID, ps.Name), Type: stint.ResourceSSO, AccountID: a.ID, AccountName: a.Name,
 				PermissionSet: ps.Name, PermissionSetARN: ps.ARN,
 			})
 		}
 	}
+	seen := map[string]bool{}
+	for _, ref := range selectedRefs(dir, b.Resources) {
+		if !seen[ref.ID] {
+			seen[ref.ID] = true
+			out = append(out, ref)
+		}
+	}
 	if len(out) == 0 {
-		return nil, stint.Errorf(stint.ENOTFOUND, "bundle %q of flow %q matches no account in the directory", b.Name, c.flow.Name)
+		return nil, stint.Errorf(stint.ENOTFOUND, "bundle %q of flow %q matches nothing in the directory", b.Name, c.flow.Name)
 	}
 	return out, nil
 }
 
+// selectedRefs returns the requestable resources that the selectors of
+// other types than Identity Center offer on the directory's discovered
+// resources, in selector, resource, level order.
+func selectedRefs(dir *stint.Directory, rs []stint.FlowResource) []stint.ResourceRef {
+	accounts := make(map[string]*stint.Account, len(dir.Accounts))
+	for i := range dir.Accounts {
+		accounts[dir.Accounts[i].ID] = &dir.Accounts[i]
+	}
+	var out []stint.ResourceRef
+	for i := range rs {
+		sel := rs[i].Selector()
+		if sel == nil {
+			continue
+		}
+		for j := range dir.Resources {
+			r := &dir.Resources[j]
+			a := accounts[r.AccountID]
+			if a == nil || !sel.Matches(a, r) {
+				continue
+			}
+			out = append(out, sel.Refs(a, r)...)
+		}
+	}
+	return out
+}
+
 // Eligible lists what u may request: one row per (flow, account,
-// permission set) of the directory that the flow's Cedar policies allow at
-// the flow's default duration, in flow, account and permission set order,
-// and after each flow's rows one row per bundle u may request (ResourceID
-// "bundle:FLOW/NAME"). AutoApprove reflects auto_approve and the time and
-// group rules now; on-call rules are checked when a request is made.
+// permission set) of the directory and per (flow, discovered resource,
+// level) that the flow's Cedar policies allow at the flow's default
+// duration, in flow, account and permission set order, then the flow's
+// other resources, and after each flow's rows one row per bundle u may
+// request (ResourceID "bundle:FLOW/NAME"). AutoApprove reflects
+// auto_approve and the time and group rules now; on-call rules are
+// checked when a request is made.
 func (e *Engine) Eligible(dir *stint.Directory, u *stint.User) []stint.Eligible {
 	if dir == nil || u == nil {
 		return nil
@@ -147,6 +187,19 @@ func (e *Engine) Eligible(dir *stint.Directory, u *stint.User) []stint.Eligible 
 	var out []stint.Eligible
 	for _, c := range e.requesterFlows(u) {
 		auto, _ := e.autoApprove(context.Background(), c, u, now, false)
+		allowed := func(a *stint.Account, ref *stint.ResourceRef) bool {
+			res := newResourceEntities(e, a, ref)
+			q := &question{in: RequestInput{User: u, Account: a, Resource: ref}, ref: ref, user: u, now: now,
+				ents: &entities{e: e, principal: &p, res: &res}, res: res.resource.UID}
+			return e.askSet(q, c, false, true).allowed
+		}
+		row := func(ref *stint.ResourceRef) stint.Eligible {
+			return stint.Eligible{
+				Flow: c.flow.Name, ResourceID: ref.FormatID(), Type: ref.Type.Or(), AccountID: ref.AccountID, AccountName: ref.AccountName,
+				PermissionSet: ref.PermissionSet, Name: ref.Name, Level: ref.Level, Namespace: ref.Namespace, Label: ref.Label(),
+				MaxDuration: c.flow.MaxDuration, AutoApprove: auto,
+			}
+		}
 		var pss []stint.PermissionSet
 		for _, ps := range dir.PermissionSets {
 			if c.psKeys[foldKey(ps.Name)] {
@@ -159,22 +212,26 @@ func (e *Engine) Eligible(dir *stint.Directory, u *stint.User) []stint.Eligible 
 				if !c.flow.Covers(a, ps.Name) {
 					continue // a cheap superset test before asking Cedar
 				}
-				res := newResourceEntities(e, a, ps.Name)
-				q := &question{in: RequestInput{User: u, Account: a, PermissionSet: ps.Name}, user: u, now: now,
-					ents: &entities{e: e, principal: &p, res: &res}, res: res.resource.UID}
-				if !e.askSet(q, c, false, true).allowed {
+				if ref := ssoRef(a, ps.Name); allowed(a, ref) {
+					out = append(out, row(ref))
+				}
+			}
+		}
+		if len(c.types) > 0 {
+			seen := map[string]bool{}
+			for _, ref := range selectedRefs(dir, c.flow.Resources) {
+				a, _ := dir.Account(ref.AccountID)
+				if seen[ref.ID] || a == nil || !allowed(a, &ref) {
 					continue
 				}
-				out = append(out, stint.Eligible{
-					Flow: c.flow.Name, ResourceID: stint.ResourceID(a.ID, ps.Name), AccountID: a.ID,
-					AccountName: a.Name, PermissionSet: ps.Name, MaxDuration: c.flow.MaxDuration, AutoApprove: auto,
-				})
+				seen[ref.ID] = true
+				out = append(out, row(&ref))
 			}
 		}
 		for _, b := range c.flow.Bundles {
 			if _, err := e.BundleResources(dir, u, c.flow.Name, b.Name); err == nil {
 				out = append(out, stint.Eligible{
-					Flow: c.flow.Name, ResourceID: BundleID(c.flow.Name, b.Name),
+					Flow: c.flow.Name, ResourceID: BundleID(c.flow.Name, b.Name), Label: "bundle " + b.Name,
 					MaxDuration: c.flow.MaxDuration, AutoApprove: auto,
 				})
 			}
@@ -211,21 +268,31 @@ func userKeys(u *stint.User) []string {
 }
 
 // WhoCan lists every directory user who may request the permission set in
+// the account at the flow's default duration; WhoCanRef does it for any
+// resource.
+func (e *Engine) WhoCan(dir *stint.Directory, account *stint.Account, permissionSet string) []WhoCan {
+	if account == nil {
+		return nil
+	}
+	return e.WhoCanRef(dir, account, ssoRef(account, permissionSet))
+}
+
+// WhoCanRef lists every directory user who may request the resource in
 // the account at the flow's default duration, one row per (user, flow), in
 // directory then flow order. Users are grouped by what the flows can see
 // of them (the groups, emails and attributes the flows name) and each
 // group is evaluated once; flows with a cedar block are evaluated per user.
 // AutoApprove reflects auto_approve and the time and group rules now.
-func (e *Engine) WhoCan(dir *stint.Directory, account *stint.Account, permissionSet string) []WhoCan {
-	if dir == nil || account == nil {
+func (e *Engine) WhoCanRef(dir *stint.Directory, account *stint.Account, ref *stint.ResourceRef) []WhoCan {
+	if dir == nil || account == nil || ref == nil {
 		return nil
 	}
-	flows := e.byPermissionSet(foldKey(permissionSet))
+	flows := e.flowsFor(ref)
 	if len(flows) == 0 {
 		return nil
 	}
 	sig := newSignature(flows)
-	res := newResourceEntities(e, account, permissionSet)
+	res := newResourceEntities(e, account, ref)
 	now := e.now()
 	rows := map[string][]WhoCan{}
 	var out []WhoCan
@@ -235,7 +302,7 @@ func (e *Engine) WhoCan(dir *stint.Directory, account *stint.Account, permission
 		key := sig.of(u, keys)
 		tmpl, seen := rows[key]
 		if !seen {
-			tmpl = e.whoCanRows(u, keys, flows, account, &res, permissionSet, now)
+			tmpl = e.whoCanRows(u, keys, flows, account, &res, ref, now)
 			rows[key] = tmpl
 		}
 		for _, r := range tmpl {
@@ -246,7 +313,7 @@ func (e *Engine) WhoCan(dir *stint.Directory, account *stint.Account, permission
 	return out
 }
 
-func (e *Engine) whoCanRows(u *stint.User, keys []string, flows []*compiled, a *stint.Account, res *resourceEntities, ps string, now time.Time) []WhoCan {
+func (e *Engine) whoCanRows(u *stint.User, keys []string, flows []*compiled, a *stint.Account, res *resourceEntities, ref *stint.ResourceRef, now time.Time) []WhoCan {
 	var out []WhoCan
 	var p *entities
 	for _, c := range flows {
@@ -257,7 +324,7 @@ func (e *Engine) whoCanRows(u *stint.User, keys []string, flows []*compiled, a *
 			ent := principalEntity(u)
 			p = &entities{e: e, principal: &ent, res: res}
 		}
-		q := &question{in: RequestInput{User: u, Account: a, PermissionSet: ps}, user: u, ents: p, res: res.resource.UID, now: now}
+		q := &question{in: RequestInput{User: u, Account: a, Resource: ref}, ref: ref, user: u, ents: p, res: res.resource.UID, now: now}
 		if !e.askSet(q, c, false, true).allowed {
 			continue
 		}
@@ -265,7 +332,7 @@ func (e *Engine) whoCanRows(u *stint.User, keys []string, flows []*compiled, a *
 		row := WhoCan{Flow: f.Name, MaxDuration: f.MaxDuration}
 		row.BreakGlass = f.BreakGlass != nil && e.askSet(q, c, true, true).allowed
 		row.AutoApprove, _ = e.autoApprove(context.Background(), c, u, now, false)
-		for _, st := range f.Steps([]string{ps}, u) {
+		for _, st := range f.Steps([]string{ref.Target()}, u) {
 			for _, a := range st.Approvers {
 				if !slices.Contains(row.Approvers, a) {
 					row.Approvers = append(row.Approvers, a)

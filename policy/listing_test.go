@@ -102,8 +102,8 @@ func TestBundles(t *testing.T) {
 	refs, err := e.BundleResources(dir, carol, "contractor", "DEV-ALL")
 	require.NoError(t, err)
 	require.Equal(t, []stint.ResourceRef{
-		{ID: "aws-sso:222222222222/PowerUser", AccountID: "222222222222", AccountName: "dev-sandbox", PermissionSet: "PowerUser", PermissionSetARN: "arn:ps-pu"},
-		{ID: "aws-sso:555555555555/PowerUser", AccountID: "555555555555", AccountName: "dev-two", PermissionSet: "PowerUser", PermissionSetARN: "arn:ps-pu"},
+		{ID: "aws-sso:222222222222/PowerUser", Type: stint.ResourceSSO, AccountID: "222222222222", AccountName: "dev-sandbox", PermissionSet: "PowerUser", PermissionSetARN: "arn:ps-pu"},
+		{ID: "aws-sso:555555555555/PowerUser", Type: stint.ResourceSSO, AccountID: "555555555555", AccountName: "dev-two", PermissionSet: "PowerUser", PermissionSetARN: "arn:ps-pu"},
 	}, refs)
 
 	d, err := e.DecideBundle(context.Background(), dir, BundleInput{User: carol, Flow: "contractor", Bundle: "dev-all", Duration: time.Hour})

@@ -13,7 +13,6 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
-	"github.com/stint-dev/stint/policy"
 )
 
 // MaxListLimit bounds ?limit= on listings.
@@ -33,7 +32,10 @@ type Profile struct {
 // PermissionSet are a shorthand for a single resource; with Bundle, the
 // resources may be left out.
 type SubmitBody struct {
+	// Resources: each {"id": "aws-s3:111111111111/bucket:read"} (any type;
+	// the account part may be a name) or {"account", "permission_set"}.
 	Resources     []access.ResourceInput `json:"resources,omitempty"`
+	Resource      string                 `json:"resource,omitempty"` // shorthand for one resource ID
 	Account       string                 `json:"account,omitempty"`
 	PermissionSet string                 `json:"permission_set,omitempty"`
 	// Bundle names a flow bundle: a set of resources requested together.
@@ -51,11 +53,25 @@ type SubmitBody struct {
 	ExtendsGrant string `json:"extends_grant,omitempty"`
 }
 
+// checkResourceInput checks that a resource is named by ID or by
+// account and permission set, not both.
+func checkResourceInput(res access.ResourceInput) error {
+	id, acct, ps := strings.TrimSpace(res.ID), strings.TrimSpace(res.Account), strings.TrimSpace(res.PermissionSet)
+	switch {
+	case id != "" && (acct != "" || ps != ""):
+		return stint.Errorf(stint.EINVALID, "give id, or account and permission_set, not both")
+	case id == "" && (acct == "" || ps == ""):
+		return stint.Errorf(stint.EINVALID, "needs an id (e.g. aws-s3:111111111111/bucket:read), or account and permission_set")
+	}
+	return nil
+}
+
 // CanBody is the body of POST /api/v1/can.
 type CanBody struct {
-	User          string `json:"user,omitempty"` // email; "" means the caller
-	Account       string `json:"account"`        // ID or name
-	PermissionSet string `json:"permission_set"`
+	User          string `json:"user,omitempty"`     // email; "" means the caller
+	Resource      string `json:"resource,omitempty"` // a resource ID; or account and permission_set
+	Account       string `json:"account,omitempty"`  // ID or name
+	PermissionSet string `json:"permission_set,omitempty"`
 	Duration      string `json:"duration,omitempty"` // ParseDuration syntax; "" means the flow's default
 }
 
@@ -126,6 +142,11 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 	in := access.SubmitInput{Resources: b.Resources, Reason: b.Reason, Bundle: strings.TrimSpace(b.Bundle),
 		Ticket: strings.TrimSpace(b.Ticket), BreakGlass: b.BreakGlass, ExtendsGrant: strings.TrimSpace(b.ExtendsGrant)}
 	switch {
+	case strings.TrimSpace(b.Resource) != "":
+		if len(b.Resources) > 0 || b.Account != "" || b.PermissionSet != "" {
+			return in, stint.Errorf(stint.EINVALID, "give one of resource, resources, or account and permission_set")
+		}
+		in.Resources = []access.ResourceInput{{ID: strings.TrimSpace(b.Resource)}}
 	case b.Account != "" || b.PermissionSet != "":
 		if len(b.Resources) > 0 {
 			return in, stint.Errorf(stint.EINVALID, "give either resources or account and permission_set, not both")
@@ -135,11 +156,11 @@ func (b *SubmitBody) input() (access.SubmitInput, error) {
 		}
 		in.Resources = []access.ResourceInput{{Account: b.Account, PermissionSet: b.PermissionSet}}
 	case len(b.Resources) == 0 && in.Bundle == "" && in.ExtendsGrant == "":
-		return in, stint.Errorf(stint.EINVALID, "a request needs resources, account and permission_set, a bundle, or extends_grant")
+		return in, stint.Errorf(stint.EINVALID, "a request needs a resource, resources, account and permission_set, a bundle, or extends_grant")
 	}
 	for i, res := range in.Resources {
-		if strings.TrimSpace(res.Account) == "" || strings.TrimSpace(res.PermissionSet) == "" {
-			return in, stint.Errorf(stint.EINVALID, "resources[%d] needs account and permission_set", i)
+		if err := checkResourceInput(res); err != nil {
+			return in, stint.Errorf(stint.EINVALID, "resources[%d]: %s", i, stint.ErrorMessage(err))
 		}
 	}
 	var err error
@@ -244,9 +265,10 @@ func (s *Server) can(w http.ResponseWriter, r *http.Request) {
 
 // input checks the body and turns it into the service's input.
 func (b *CanBody) input() (access.CanInput, error) {
-	in := access.CanInput{User: strings.TrimSpace(b.User), Account: strings.TrimSpace(b.Account), PermissionSet: strings.TrimSpace(b.PermissionSet)}
-	if in.Account == "" || in.PermissionSet == "" {
-		return in, stint.Errorf(stint.EINVALID, "account and permission_set are required, e.g. {\"account\":\"prod-payments\",\"permission_set\":\"ReadOnly\"}")
+	in := access.CanInput{User: strings.TrimSpace(b.User), Resource: strings.TrimSpace(b.Resource),
+		Account: strings.TrimSpace(b.Account), PermissionSet: strings.TrimSpace(b.PermissionSet)}
+	if err := checkResourceInput(access.ResourceInput{ID: in.Resource, Account: in.Account, PermissionSet: in.PermissionSet}); err != nil {
+		return in, stint.Errorf(stint.EINVALID, "%s, e.g. {\"resource\":\"aws-sso:prod-payments/ReadOnly\"}", stint.ErrorMessage(err))
 	}
 	var err error
 	in.Duration, err = optionalDuration(b.Duration)
@@ -254,15 +276,15 @@ func (b *CanBody) input() (access.CanInput, error) {
 }
 
 func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) {
-	list(s, w, r, whoCanInput, func(ctx context.Context, c *access.Caller, in access.ResourceInput) ([]policy.WhoCan, error) {
-		return s.svc.WhoCan(ctx, c, in.Account, in.PermissionSet)
-	}, "account", "permission_set")
+	list(s, w, r, whoCanInput, s.svc.WhoCan, "resource", "account", "permission_set")
 }
 
 func whoCanInput(q url.Values) (access.ResourceInput, error) {
-	in := access.ResourceInput{Account: strings.TrimSpace(q.Get("account")), PermissionSet: strings.TrimSpace(q.Get("permission_set"))}
-	if in.Account == "" || in.PermissionSet == "" {
-		return in, stint.Errorf(stint.EINVALID, "account and permission_set are required, e.g. ?account=prod-payments&permission_set=ReadOnly")
+	in := access.ResourceInput{ID: strings.TrimSpace(q.Get("resource")), Account: strings.TrimSpace(q.Get("account")),
+		PermissionSet: strings.TrimSpace(q.Get("permission_set"))}
+	if err := checkResourceInput(in); err != nil {
+		return in, stint.Errorf(stint.EINVALID, "%s, e.g. ?resource=aws-s3:prod-payments/payments-logs:read or ?account=prod-payments&permission_set=ReadOnly",
+			stint.ErrorMessage(err))
 	}
 	return in, nil
 }

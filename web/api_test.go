@@ -80,13 +80,13 @@ func TestMalformedBodies(t *testing.T) {
 		{name: "wrong content type", path: "/api/v1/requests", body: `{}`, contentType: "text/plain", wantMsg: "application/json"},
 		{name: "form content type", path: "/api/v1/grants/x/extend", body: `duration=1h`, contentType: "application/x-www-form-urlencoded", wantMsg: "application/json"},
 		{name: "oversized", path: "/api/v1/requests", body: `{"reason":"` + strings.Repeat("a", 2048) + `"}`, wantMsg: "larger than 1 KiB"},
-		{name: "empty body, required fields", path: "/api/v1/requests", body: ``, wantMsg: "needs resources"},
+		{name: "empty body, required fields", path: "/api/v1/requests", body: ``, wantMsg: "a request needs a resource, resources"},
 		{name: "bad duration", path: "/api/v1/requests", body: `{"account":"prod-payments","permission_set":"AdministratorAccess","duration":"soon"}`, wantMsg: `invalid duration "soon"`},
 		{name: "bad start", path: "/api/v1/requests", body: `{"account":"prod-payments","permission_set":"AdministratorAccess","starts_at":"tomorrow"}`, wantMsg: "RFC 3339"},
 		{name: "break_glass not a boolean", path: "/api/v1/requests", body: `{"account":"a","permission_set":"b","break_glass":"yes"}`, wantMsg: `field "break_glass" must be true or false`},
 		{name: "neither resources nor bundle", path: "/api/v1/requests", body: `{"reason":"x","ticket":"INC-1"}`, wantMsg: "a bundle, or extends_grant"},
 		{name: "activate with a field", path: "/api/v1/grants/x/activate", body: `{"for":"1h"}`, wantMsg: `unknown field "for"`},
-		{name: "can without account", path: "/api/v1/can", body: `{}`, wantMsg: "account and permission_set are required"},
+		{name: "can without account", path: "/api/v1/can", body: `{}`, wantMsg: "or account and permission_set"},
 		{name: "half a shorthand", path: "/api/v1/requests", body: `{"account":"prod-payments"}`, wantMsg: "give both"},
 		{name: "shorthand and resources", path: "/api/v1/requests", body: `{"account":"a","permission_set":"b","resources":[{"account":"a","permission_set":"b"}]}`, wantMsg: "not both"},
 		{name: "deny without reason", path: "/api/v1/requests/x/deny", body: `{}`, wantMsg: "needs a reason"},
@@ -143,7 +143,7 @@ func TestHappyPaths(t *testing.T) {
 	t.Run("resources", func(t *testing.T) {
 		list := decode[[]stint.Eligible](t, e.call("GET", "/api/v1/resources", alice, nil), http.StatusOK)
 		require.Len(t, list, 3)
-		require.Contains(t, list, stint.Eligible{Flow: "prod-admin", ResourceID: "aws-sso:111111111111/AdministratorAccess",
+		require.Contains(t, list, stint.Eligible{Flow: "prod-admin", ResourceID: "aws-sso:111111111111/AdministratorAccess", Type: stint.ResourceSSO, Label: "AdministratorAccess",
 			AccountID: "111111111111", AccountName: "prod-payments", PermissionSet: "AdministratorAccess", MaxDuration: stint.Duration(4 * time.Hour)})
 		empty := e.call("GET", "/api/v1/resources", dave, nil)
 		require.Equal(t, http.StatusOK, empty.Code)

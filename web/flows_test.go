@@ -200,7 +200,7 @@ func TestCan(t *testing.T) {
 	}{
 		{name: "someone else, not an admin", who: alice, body: map[string]any{"user": bob, "account": "prod-payments", "permission_set": "ReadOnly"},
 			wantStatus: 403, wantCode: stint.EFORBIDDEN},
-		{name: "no account", who: carol, body: map[string]any{"permission_set": "ReadOnly"}, wantStatus: 400, wantCode: stint.EINVALID, wantMsg: "account and permission_set are required"},
+		{name: "no account", who: carol, body: map[string]any{"permission_set": "ReadOnly"}, wantStatus: 400, wantCode: stint.EINVALID, wantMsg: "or account and permission_set"},
 		{name: "bad duration", who: carol, body: map[string]any{"account": "prod-payments", "permission_set": "ReadOnly", "duration": "soon"},
 			wantStatus: 400, wantCode: stint.EINVALID, wantMsg: `invalid duration "soon"`},
 		{name: "unknown field", who: carol, body: `{"account":"prod-payments","permission_set":"ReadOnly","for":"1h"}`,
@@ -247,7 +247,7 @@ func TestWhoCan(t *testing.T) {
 		wantMsg    string
 	}{
 		{name: "not an admin", path: "/api/v1/who-can?account=prod-payments&permission_set=ReadOnly", who: alice, wantStatus: 403, wantCode: stint.EFORBIDDEN},
-		{name: "no permission set", path: "/api/v1/who-can?account=prod-payments", who: carol, wantStatus: 400, wantCode: stint.EINVALID, wantMsg: "account and permission_set are required"},
+		{name: "no permission set", path: "/api/v1/who-can?account=prod-payments", who: carol, wantStatus: 400, wantCode: stint.EINVALID, wantMsg: "or account and permission_set"},
 		{name: "typo in a parameter", path: "/api/v1/who-can?acount=prod-payments&permission_set=ReadOnly", who: carol,
 			wantStatus: 400, wantCode: stint.EINVALID, wantMsg: `unknown query parameter "acount"; known: account, permission_set`},
 		{name: "unknown account", path: "/api/v1/who-can?account=prod-nope&permission_set=ReadOnly", who: carol, wantStatus: 404, wantCode: stint.ENOTFOUND},
