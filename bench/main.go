@@ -12,7 +12,12 @@
 //     500 flows and 10,000 users (alone, without moto: -policy-only);
 //   - identity as code against Terraform 1.11 (alone: -identity-only):
 //     applying 500 assignments (stint at 20/s against the 25 s floor, and
-//     with the limiter off) and a no-change plan (wall time and calls).
+//     with the limiter off) and a no-change plan (wall time and calls);
+//   - identity as code at scale (alone: -scale-only): `stint plan` for 1,000
+//     accounts x 20 permission sets x 50 groups (24,166 assignments) with no
+//     change and with a small one: wall time by phase, calls by operation,
+//     the listing strategy against the other's estimate and the minimum the
+//     data needs, peak memory, and the projection at AWS's limits.
 //
 // Run it with `make bench`; PostgreSQL figures need STINT_BENCH_POSTGRES (a
 // DSN of a server where it may create databases; scripts/bench.sh starts one).
@@ -34,10 +39,18 @@ func main() {
 	assign := flag.Int("assignments", 500, "assignments granted for the call-rate figure")
 	policyOnly := flag.Bool("policy-only", false, "measure only the policy engine (needs no moto_server)")
 	identityOnly := flag.Bool("identity-only", false, "measure only identity as code against Terraform")
+	scaleOnly := flag.Bool("scale-only", false, "measure only identity as code at scale (plan for 1,000 accounts)")
+	scaleUsers := flag.Int("scale-users", 500, "identity store users in the scale figure")
 	flag.Parse()
 	const identityName = "identity as code: 500 assignments (10 accounts x 50 groups), stint vs Terraform"
+	const scaleName = "identity as code at scale: plan for 1,000 accounts x 20 permission sets x 50 groups (moto)"
+	scale := func() error { return scaleBench(*scaleUsers) }
 	if *identityOnly {
 		run(identityName, identityBench)
+		return
+	}
+	if *scaleOnly {
+		run(scaleName, scale)
 		return
 	}
 	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
@@ -65,6 +78,7 @@ func main() {
 		return b.callRate(ctx, dsn, *assign)
 	})
 	run(identityName, identityBench)
+	run(scaleName, scale)
 }
 
 func run(name string, fn func() error) {

