@@ -407,7 +407,7 @@ func scalePlan(ctx context.Context, proxy *faultproxy.Proxy, lc identitycenter.L
 	t2 := time.Now()
 	reader, err := identityconfig.NewReader(identityconfig.ReaderConfig{
 		AWS: ac, InstanceARN: prov.InstanceARN(), IdentityStoreID: prov.IdentityStoreID(), Limiter: lim,
-		Logger: slog.New(slog.DiscardHandler), MaxAttempts: readerAttempts,
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		stop()
