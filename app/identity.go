@@ -89,7 +89,8 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := s.provider.Directory(ctx)
+	// Account tags cost a call per account; only tag selectors need them.
+	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: !desired.UsesAccountTags()})
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}
@@ -140,7 +141,8 @@ func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := s.provider.Directory(ctx)
+	// Exported selectors name accounts by name or ID: no account tags needed.
+	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true})
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}

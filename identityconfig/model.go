@@ -2,6 +2,7 @@ package identityconfig
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -96,6 +97,19 @@ func (b *Boundary) String() string {
 		return "customer managed " + b.CustomerManagedPolicy.String()
 	}
 	return string(b.ManagedPolicy)
+}
+
+// UsesAccountTags reports whether an assignment selects accounts by tag,
+// so that reading the organisation must include the accounts' tags.
+func (d *Desired) UsesAccountTags() bool {
+	for _, a := range d.Assignments {
+		for _, sel := range append(append([]Selector(nil), a.Accounts...), a.Except...) {
+			if strings.HasPrefix(string(sel), "tag:") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Assignment assigns a permission set to a principal in every account that
