@@ -39,6 +39,7 @@ func Export(live *Live, dir *stint.Directory, opts ExportOptions) ([]byte, error
 	if opts.Identities && !live.IdentitiesRead {
 		return nil, stint.Errorf(stint.EINVALID, "export of users and groups needs them read: read the live state with ReadIdentities")
 	}
+	live, _ = withoutStintManaged(live)
 	x := &exporter{live: live, dir: dir, opts: opts}
 	x.header()
 	if opts.Identities {

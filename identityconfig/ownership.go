@@ -80,3 +80,46 @@ func (r *run) record(ctx context.Context, kind Kind, key, name string, created b
 	}
 	return nil
 }
+
+// StintTag marks the permission sets stint makes for resource grants (S3
+// buckets, EC2 instances, EKS clusters, RDS databases): tag
+// stint:managed=true, and a description that starts "stint: ".
+const (
+	StintTagKey           = "stint:managed"
+	StintDescriptionStart = "stint: "
+)
+
+// IsStintManaged reports whether a live permission set is one stint makes
+// for resource grants. Identity files never manage those: plan, apply
+// (even with prune) and export leave them and their assignments alone.
+func IsStintManaged(ps *LivePermissionSet) bool {
+	return ps.Tags[StintTagKey] == "true" || strings.HasPrefix(ps.Description, StintDescriptionStart)
+}
+
+// withoutStintManaged returns live without the permission sets stint makes
+// for resource grants and their assignments, and how many it left out.
+func withoutStintManaged(live *Live) (*Live, int) {
+	drop := map[string]bool{}
+	for i := range live.PermissionSets {
+		if IsStintManaged(&live.PermissionSets[i]) {
+			drop[live.PermissionSets[i].ARN] = true
+		}
+	}
+	if len(drop) == 0 {
+		return live, 0
+	}
+	out := *live
+	out.PermissionSets = nil
+	for _, ps := range live.PermissionSets {
+		if !drop[ps.ARN] {
+			out.PermissionSets = append(out.PermissionSets, ps)
+		}
+	}
+	out.Assignments = nil
+	for _, a := range live.Assignments {
+		if !drop[a.PermissionSetARN] {
+			out.Assignments = append(out.Assignments, a)
+		}
+	}
+	return &out, len(drop)
+}

@@ -98,3 +98,27 @@ func TestAssignmentKeyString(t *testing.T) {
 		require.False(t, ok, bad)
 	}
 }
+
+func TestDiffLeavesStintManagedAlone(t *testing.T) {
+	t.Parallel()
+	r, err := identityconfig.Resolve(parse(t, identitiesFile), testDirectory())
+	require.NoError(t, err)
+	live := identitiesLive()
+	live.PermissionSets = append(live.PermissionSets,
+		identityconfig.LivePermissionSet{ARN: "arn:ps-stint-1", TagsKnown: true, PermissionSet: identityconfig.PermissionSet{
+			Name: "stint-s3-0123456789", Description: "stint: read on S3 bucket logs in 111111111111"}},
+		identityconfig.LivePermissionSet{ARN: "arn:ps-stint-2", TagsKnown: true, PermissionSet: identityconfig.PermissionSet{
+			Name: "stint-ec2-0123456789", Tags: map[string]string{identityconfig.StintTagKey: "true"}}})
+	live.Assignments = append(live.Assignments,
+		identityconfig.LiveAssignment{AccountID: "111111111111", PermissionSetARN: "arn:ps-stint-1", PrincipalType: "USER", PrincipalID: "u-alice"})
+	p := identityconfig.Diff(r, live, identityconfig.DiffOptions{Prune: true})
+	for _, a := range p.Actions {
+		require.NotContains(t, a.Name, "stint-", "stint's own permission sets are never planned: %s %s", a.Op, a.Name)
+	}
+	require.Contains(t, p.Notes, "2 permission sets that stint makes for resource grants (S3, EC2, EKS, RDS) are left alone")
+
+	out, err := identityconfig.Export(live, testDirectory(), identityconfig.ExportOptions{})
+	require.NoError(t, err)
+	require.NotContains(t, string(out), "stint-s3")
+	require.NotContains(t, string(out), "stint-ec2")
+}

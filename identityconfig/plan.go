@@ -132,6 +132,10 @@ func ExitCode(p *Plan) int {
 func Diff(desired *Resolved, live *Live, opts DiffOptions) *Plan {
 	p := &Plan{Unmanaged: map[Kind]int{}}
 	p.Notes = append(p.Notes, live.Warnings...)
+	live, skipped := withoutStintManaged(live)
+	if skipped > 0 {
+		p.Notes = append(p.Notes, fmt.Sprintf("%d permission sets that stint makes for resource grants (S3, EC2, EKS, RDS) are left alone", skipped))
+	}
 	if desired.ManagesIdentities {
 		if live.IdentitiesRead {
 			diffIdentities(p, desired.Desired, live, opts)
