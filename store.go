@@ -166,3 +166,11 @@ type RefreshEffectArgs struct {
 
 // Kind implements JobArgs.
 func (RefreshEffectArgs) Kind() string { return "refresh_effect" }
+
+// TaskArgs asks for a run of a named periodic maintenance task.
+type TaskArgs struct {
+	Name string `json:"name"`
+}
+
+// Kind implements JobArgs.
+func (TaskArgs) Kind() string { return "task" }

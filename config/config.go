@@ -26,6 +26,7 @@ const (
 	DefaultLogLevel           = "info"
 	DefaultExpiryLookahead    = 10 * time.Second
 	DefaultDriftInterval      = time.Hour
+	DefaultMemberRole         = "OrganizationAccountAccessRole"
 	// MinDriftInterval keeps scheduled plans from eating the Identity
 	// Center call budget that grants need.
 	MinDriftInterval = time.Minute
@@ -103,6 +104,10 @@ type AWSConfig struct {
 	// MaxCreatesInFlight bounds account assignment creations in progress, at
 	// most 10 (Identity Center's limit). Default: 10.
 	MaxCreatesInFlight int `json:"max_creates_in_flight" yaml:"max_creates_in_flight"`
+	// MemberRole is the role stint assumes in member accounts to discover
+	// and grant resources there (IAM, S3, EC2, EKS, RDS). Default:
+	// OrganizationAccountAccessRole.
+	MemberRole string `json:"member_role,omitempty" yaml:"member_role"`
 }
 
 // IdentityConfig configures the server's scheduled drift detection: every
@@ -191,6 +196,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set("STINT_AWS_REGION", "$.aws.region", &c.AWS.Region)
 	set("STINT_AWS_INSTANCE_ARN", "$.aws.instance_arn", &c.AWS.InstanceARN)
 	set("STINT_AWS_ENDPOINT", "$.aws.endpoint", &c.AWS.Endpoint)
+	set("STINT_AWS_MEMBER_ROLE", "$.aws.member_role", &c.AWS.MemberRole)
 	set("STINT_LOG_LEVEL", "$.log_level", &c.LogLevel)
 	if v := getenv("STINT_ADMINS"); strings.TrimSpace(v) != "" {
 		c.Admins = nil
@@ -222,6 +228,7 @@ func (c *Config) SetDefaults() {
 	c.Listen = cmp.Or(c.Listen, DefaultListen)
 	c.AWS.RateLimit = cmp.Or(c.AWS.RateLimit, DefaultRateLimit)
 	c.AWS.MaxCreatesInFlight = cmp.Or(c.AWS.MaxCreatesInFlight, DefaultMaxCreatesInFlight)
+	c.AWS.MemberRole = cmp.Or(c.AWS.MemberRole, DefaultMemberRole)
 	c.ReconcileInterval = cmp.Or(c.ReconcileInterval, stint.Duration(DefaultReconcileInterval))
 	c.SyncInterval = cmp.Or(c.SyncInterval, stint.Duration(DefaultSyncInterval))
 	c.LogLevel = strings.ToLower(cmp.Or(c.LogLevel, DefaultLogLevel))

@@ -74,7 +74,7 @@ func requireExample(t *testing.T, c *config.Config) {
 	require.Equal(t, "/var/lib/stint/stint.db", target)
 	require.Equal(t, "127.0.0.1:8080", c.Listen)
 	require.Equal(t, []string{"bob@example.com"}, c.Admins)
-	require.Equal(t, config.AWSConfig{Region: "us-east-1", RateLimit: 20, MaxCreatesInFlight: 10}, c.AWS)
+	require.Equal(t, config.AWSConfig{Region: "us-east-1", RateLimit: 20, MaxCreatesInFlight: 10, MemberRole: "OrganizationAccountAccessRole"}, c.AWS)
 	require.Equal(t, exampleFlows(), c.Flows)
 	require.Equal(t, stint.Duration(5*time.Minute), c.ReconcileInterval)
 	require.Equal(t, stint.Duration(5*time.Minute), c.SyncInterval)
@@ -136,7 +136,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, "stint.db", target)
 	require.Equal(t, "127.0.0.1:8080", c.Listen)
 	require.Empty(t, c.Admins)
-	require.Equal(t, config.AWSConfig{Region: "eu-west-1", RateLimit: 20, MaxCreatesInFlight: 10}, c.AWS)
+	require.Equal(t, config.AWSConfig{Region: "eu-west-1", RateLimit: 20, MaxCreatesInFlight: 10, MemberRole: "OrganizationAccountAccessRole"}, c.AWS)
 	require.Empty(t, c.Flows)
 	require.Equal(t, stint.Duration(5*time.Minute), c.ReconcileInterval)
 	require.Equal(t, stint.Duration(5*time.Minute), c.SyncInterval)
@@ -164,7 +164,7 @@ expiry_lookahead: 30s
 		require.Equal(t, ":9090", c.Listen)
 		require.Equal(t, config.AWSConfig{
 			Region: "eu-west-1", InstanceARN: "arn:aws:sso:::instance/ssoins-1234567890abcdef",
-			Endpoint: "http://127.0.0.1:5000", RateLimit: 5.5, MaxCreatesInFlight: 3,
+			Endpoint: "http://127.0.0.1:5000", RateLimit: 5.5, MaxCreatesInFlight: 3, MemberRole: "OrganizationAccountAccessRole",
 		}, c.AWS)
 		require.Equal(t, stint.Duration(time.Minute), c.ReconcileInterval)
 		require.Equal(t, stint.Duration(time.Hour), c.SyncInterval)
@@ -360,7 +360,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown aws key",
 			src:  "aws:\n  region: us-east-1\n  regoin: eu-west-1\n",
-			want: []string{`stint.yaml:3:3: unknown key "regoin" in aws (did you mean region?); known keys: region, instance_arn, endpoint, rate_limit, max_creates_in_flight`},
+			want: []string{`stint.yaml:3:3: unknown key "regoin" in aws (did you mean region?); known keys: region, instance_arn, endpoint, rate_limit, max_creates_in_flight, member_role`},
 		},
 		{
 			name: "unknown flow key",

@@ -208,7 +208,12 @@ func (ch *checker) aws() {
 	if a.MaxCreatesInFlight < 0 || a.MaxCreatesInFlight > MaxCreatesInFlightLimit {
 		ch.at("$.aws.max_creates_in_flight", "aws.max_creates_in_flight must be from 1 to %d (Identity Center's limit)", MaxCreatesInFlightLimit)
 	}
+	if a.MemberRole != "" && !roleName.MatchString(a.MemberRole) {
+		ch.at("$.aws.member_role", "aws.member_role %q is not an IAM role name (letters, digits and +=,.@_-, up to 64)", a.MemberRole)
+	}
 }
+
+var roleName = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 func (ch *checker) flows() {
 	names := map[string]int{}

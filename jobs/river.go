@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -44,11 +45,25 @@ type Config struct {
 	Drift func(ctx context.Context) error
 	// DriftInterval is the time between drift checks. Default: 1h.
 	DriftInterval time.Duration
+	// Tasks are other periodic maintenance (garbage collection of stint's
+	// permission sets, ...), each run on the leader every Interval.
+	Tasks []Task
 	// MaxWorkers bounds concurrent jobs. Default: 50.
 	MaxWorkers int
 	// InsertOnly builds a client without workers (for CLI tools). Default: false.
 	InsertOnly bool
 	Logger     *slog.Logger
+}
+
+// Task is periodic maintenance run on the leader.
+type Task struct {
+	// Name identifies the task in jobs and logs; unique.
+	Name string
+	// Interval is the time between runs. Required.
+	Interval time.Duration
+	// Run does the work; an error is retried up to 3 attempts, EINVALID
+	// is not.
+	Run func(ctx context.Context) error
 }
 
 // NewClient builds the River client with stint's workers and periodic jobs.
@@ -113,6 +128,30 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 				return stint.IdentityDriftArgs{}, &river.InsertOpts{MaxAttempts: 3}
 			},
 			&river.PeriodicJobOpts{ID: "identity_drift", RunOnStart: true}))
+	}
+	if len(cfg.Tasks) > 0 {
+		tasks := map[string]Task{}
+		for _, t := range cfg.Tasks {
+			tasks[t.Name] = t
+			name := t.Name
+			periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(t.Interval),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return stint.TaskArgs{Name: name}, &river.InsertOpts{MaxAttempts: 3}
+				},
+				&river.PeriodicJobOpts{ID: "task_" + name}))
+		}
+		river.AddWorker(workers, &worker[stint.TaskArgs]{run: func(ctx context.Context, a stint.TaskArgs) error {
+			t, ok := tasks[a.Name]
+			if !ok {
+				return river.JobCancel(fmt.Errorf("no task %q in this process", a.Name))
+			}
+			err := t.Run(ctx)
+			if stint.IsCode(err, stint.EINVALID) {
+				cmp.Or(cfg.Logger, slog.Default()).Error("task failed", "task", a.Name, "err", err)
+				return river.JobCancel(err)
+			}
+			return err
+		}})
 	}
 	return river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, DefaultMaxWorkers)}},
