@@ -1,5 +1,6 @@
 // Package iam makes stint's IAM effects real in member accounts, which it
-// reaches through an account.Assumer.
+// reaches through an account.Assumer, and discovers IAM roles and groups
+// there.
 //
 // An aws-iam-group effect is IAM user e.Subject in IAM group
 // e.Spec["name"] in account e.AccountID. The IAM user is named as the

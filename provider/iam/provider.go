@@ -20,7 +20,10 @@ import (
 	"github.com/stint-dev/stint/provider/account"
 )
 
-var _ stint.EffectProvider = (*Provider)(nil)
+var (
+	_ stint.EffectProvider = (*Provider)(nil)
+	_ stint.Discoverer     = (*Provider)(nil)
+)
 
 // Defaults of Config.
 const (
