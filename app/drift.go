@@ -12,7 +12,6 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/identityconfig"
-	"github.com/stint-dev/stint/provider/identitycenter"
 )
 
 // maxDriftActions bounds the actions an identity.drift event lists; the
@@ -50,8 +49,8 @@ func (m *Main) checkDrift(ctx context.Context) (*DriftReport, error) {
 	if file == "" {
 		return nil, stint.Errorf(stint.EINVALID, "no identity file is configured (identity.file)")
 	}
-	provider, ok := m.Provider.(*identitycenter.Provider)
-	if !ok || m.awsConfig == nil {
+	provider := m.identity
+	if provider == nil || m.awsConfig == nil {
 		return nil, stint.Errorf(stint.EINVALID, "drift detection needs the Identity Center provider")
 	}
 	desired, err := identityconfig.Load(file)

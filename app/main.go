@@ -25,6 +25,9 @@ import (
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/jobs"
 	"github.com/stint-dev/stint/policy"
+	"github.com/stint-dev/stint/provider"
+	"github.com/stint-dev/stint/provider/account"
+	"github.com/stint-dev/stint/provider/iam"
 	"github.com/stint-dev/stint/provider/identitycenter"
 	"github.com/stint-dev/stint/web"
 )
@@ -56,6 +59,7 @@ type Main struct {
 
 	cfg       atomic.Pointer[config.Config]
 	awsConfig *aws.Config // the SDK configuration the provider was built with
+	identity  *identitycenter.Provider
 	drift     *driftMetrics
 	engine    atomic.Pointer[policy.Engine]
 	watcher   *config.Watcher
@@ -102,7 +106,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	mets := newMetrics(m.Registry)
 	m.drift = newDriftMetrics(m.Registry)
 	if m.Provider == nil {
-		if m.Provider, err = m.newProvider(ctx, cfg, mets); err != nil {
+		if m.Provider, err = m.newProviders(ctx, cfg, mets); err != nil {
 			return err
 		}
 	}
@@ -166,6 +170,31 @@ func (m *Main) applyConfig(cfg *config.Config) error {
 	m.engine.Store(eng)
 	m.cfg.Store(cfg)
 	return nil
+}
+
+// newProviders builds the Identity Center provider and, around it, the
+// router that sends every other resource type to its provider, reaching
+// member accounts through the configured member role.
+func (m *Main) newProviders(ctx context.Context, cfg *config.Config, mets *metrics) (stint.Provider, error) {
+	ic, err := m.newProvider(ctx, cfg, mets)
+	if err != nil {
+		return nil, err
+	}
+	m.identity = ic
+	assumer := account.New(account.Config{AWS: *m.awsConfig, RoleName: cfg.AWS.MemberRole})
+	iamp, err := iam.New(iam.Config{Assumer: assumer, Logger: m.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return &provider.Router{
+		Identity: ic,
+		Effects: map[stint.ResourceType]stint.EffectProvider{
+			stint.ResourceIAMGroup: iamp, stint.ResourceIAMRole: iamp,
+		},
+		Discoverers: []stint.Discoverer{iamp},
+		Wanted:      func() []stint.Selector { return provider.Selectors(m.cfg.Load().Flows) },
+		Logger:      m.Logger,
+	}, nil
 }
 
 func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {

@@ -124,6 +124,14 @@ flows:
       - name: security
         approvers: [group:Security, group:Admins]
         quorum: 2
+  - name: iam-access
+    requesters: [group:Engineers]
+    resources:
+      - iam_group: {accounts: ["name:shared-tooling"], groups: ["ops-*"]}
+      - iam_role: {accounts: ["name:shared-tooling"], roles: [Deployer], via_permission_set: ReadOnlyAccess}
+    max_duration: 2h
+    auto_approve: true
+    immediate_cutoff: true
   - name: prod-breakglass
     requesters: [group:OnCall]
     resources:
