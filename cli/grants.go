@@ -33,9 +33,9 @@ func (a *app) grantsCmd() *cobra.Command {
 			}
 			return "no live grants; see ended ones with --all"
 		},
-		header: []string{"ID", "USER", "ACCOUNT", "PERMISSION SET", "STATE", "STARTS", "ENDS"},
+		header: []string{"ID", "USER", "ACCOUNT", "ACCESS", "STATE", "STARTS", "ENDS"},
 		row: func(g *stint.Grant, now time.Time) []string {
-			return []string{g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.PermissionSet, grantState(g),
+			return []string{g.ID, g.UserEmail, accountLabel(g.AccountName, g.AccountID), g.Label(), grantState(g),
 				grantStarts(g, now), grantEnds(g, now)}
 		},
 	})
@@ -114,7 +114,12 @@ func grantDetails(w io.Writer, g *stint.Grant, now time.Time) error {
 	}
 	d.add("User", g.UserEmail)
 	d.add("Account", accountWithID(g.AccountName, g.AccountID))
-	d.add("Permission set", g.PermissionSet)
+	if g.Type.Or() == stint.ResourceSSO {
+		d.add("Permission set", g.PermissionSet)
+	} else {
+		d.add("Access", g.Label())
+		d.add("Resource", g.ResourceID)
+	}
 	if g.State == stint.GrantReady {
 		d.add("Activate by", stamp(g.EndsAt, now)+"; run `stint activate "+g.ID+"`")
 		d.add("Lasts", g.Duration.String()+" once activated")
@@ -147,7 +152,7 @@ func (a *app) completeReadyGrants() cobra.CompletionFunc {
 	}
 	return completeIDs(a, ready, func(g *stint.Grant) cobra.Completion {
 		return cobra.CompletionWithDesc(g.ID, fmt.Sprintf("%s/%s activate by %s",
-			accountLabel(g.AccountName, g.AccountID), g.PermissionSet, g.EndsAt.UTC().Format(time.RFC3339)))
+			accountLabel(g.AccountName, g.AccountID), g.Label(), g.EndsAt.UTC().Format(time.RFC3339)))
 	})
 }
 
@@ -158,6 +163,6 @@ func (a *app) completeLiveGrants() cobra.CompletionFunc {
 	}
 	return completeIDs(a, live, func(g *stint.Grant) cobra.Completion {
 		return cobra.CompletionWithDesc(g.ID, fmt.Sprintf("%s %s/%s %s", g.UserEmail,
-			accountLabel(g.AccountName, g.AccountID), g.PermissionSet, g.State))
+			accountLabel(g.AccountName, g.AccountID), g.Label(), g.State))
 	})
 }
