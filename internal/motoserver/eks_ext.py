@@ -58,9 +58,10 @@ Patches, and the AWS behaviour imitated:
    InvalidParameterException.
 7. AssociateAccessPolicy (POST .../access-entries/{principalArn}/access-policies):
    policyArn must be one of ListAccessPolicies' ARNs and accessScope.type
-   cluster (no namespaces) or namespace (1 to 5 namespaces, each a
-   Kubernetes namespace name, optionally ending in * as a wildcard);
-   otherwise an InvalidParameterException. Associating a policy that is
+   cluster (no namespaces) or namespace (at least one namespace, each a
+   Kubernetes namespace name, optionally ending in * as a wildcard; no
+   maximum is checked, none being documented); otherwise an
+   InvalidParameterException. Associating a policy that is
    already associated replaces its scope (associatedAt stays, modifiedAt
    moves), as AWS does. Answers clusterName, principalArn and
    associatedAccessPolicy.
@@ -128,7 +129,6 @@ MODE_STEPS = {CONFIG_MAP: API_AND_CONFIG_MAP, API_AND_CONFIG_MAP: API}
 ENTRY_TYPES = ("STANDARD", "FARGATE_LINUX", "EC2_LINUX", "EC2_WINDOWS", "EC2", "HYBRID_LINUX", "HYPERPOD_LINUX")
 RESERVED_USERNAME_PREFIXES = ("system:", "eks:", "aws:", "amazon:", "iam:")
 MAX_PAGE = 100
-MAX_NAMESPACES = 5
 # AWS-managed access policies: the Kubernetes user-facing roles and others
 # AWS lists; `aws eks list-access-policies` shows the full, current list.
 ACCESS_POLICIES = (
@@ -477,8 +477,8 @@ def _scope(value):
         if namespaces:
             raise _invalid("namespaces cannot be specified when the access scope type is cluster")
     elif kind == "namespace":
-        if not 1 <= len(namespaces) <= MAX_NAMESPACES:
-            raise _invalid(f"An access scope of type namespace needs 1 to {MAX_NAMESPACES} namespaces")
+        if not namespaces:
+            raise _invalid("An access scope of type namespace needs at least one namespace")
         for ns in namespaces:
             if not isinstance(ns, str) or len(ns) > 63 or not NAMESPACE.match(ns):
                 raise _invalid(f"{ns!r} is not a valid Kubernetes namespace name")
