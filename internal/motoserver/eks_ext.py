@@ -90,6 +90,9 @@ errors do. The API reference declares InvalidParameterException for
 ListAccessEntries only; 8 and 10 use it too for bad pages (what AWS answers
 there is not documented).
 
+Not in the API reference, taken from the EKS user guide: the reserved
+username prefixes of 4 and the namespace wildcard of 7.
+
 Not modelled: the access entry quota (ResourceLimitExceededException),
 UpdateAccessEntry, tagging access entries, the effect of access policies
 inside Kubernetes, and the aws-auth ConfigMap.
