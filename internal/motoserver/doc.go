@@ -11,4 +11,9 @@
 // permissions boundaries, provisioning per account and its status, user and
 // group updates, ...) for Identity Center tests and the Terraform
 // benchmark; TERRAFORM.md has the Terraform recipe. Test rig only.
+//
+// Options.EKSExtensions adds EKS access entries, access policies and
+// clusters' authentication modes (eks_ext.py), which moto 5.2.1 lacks, for
+// the EKS provider's tests; with both options set, moto gets both patch
+// sets. Test rig only.
 package motoserver

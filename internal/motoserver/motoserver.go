@@ -74,6 +74,17 @@ type Options struct {
 	// moto_server on PATH and takes the same arguments, environment and
 	// process handling. The default, false, runs stock moto_server.
 	SSOAdminExtensions bool
+	// EKSExtensions imports eks_ext.py (embedded in this package; its
+	// header lists every patch) into moto before it starts, with the
+	// sso-admin extensions too when SSOAdminExtensions is set: EKS access
+	// entries and access policies (CreateAccessEntry, DescribeAccessEntry,
+	// ListAccessEntries, DeleteAccessEntry, AssociateAccessPolicy,
+	// ListAssociatedAccessPolicies, DisassociateAccessPolicy,
+	// ListAccessPolicies), which moto 5.2.1 answers with 404 HTML pages,
+	// and clusters' access configuration (authentication mode, the
+	// creator's admin entry, UpdateClusterConfig of the mode). Default
+	// false: stock moto's EKS.
+	EKSExtensions bool
 }
 
 // Server is a running moto_server process.
@@ -121,8 +132,8 @@ func Run(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%s not found on PATH: install moto 5.2.1 with `pip install 'moto[server]==5.2.1'` and make sure moto_server is on PATH", Binary)
 	}
 	argv, scriptDir := []string{bin}, ""
-	if opts.SSOAdminExtensions {
-		if argv, scriptDir, err = extensionCommand(bin, opts.Env); err != nil {
+	if opts.SSOAdminExtensions || opts.EKSExtensions {
+		if argv, scriptDir, err = launchCommand(bin, opts); err != nil {
 			return nil, err
 		}
 	}
