@@ -3,6 +3,7 @@ package scoped
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,9 @@ const (
 
 // sessionLength is SessionDuration as a duration.
 const sessionLength = time.Hour
+
+// managedName matches the names PermissionSetName makes.
+var managedName = regexp.MustCompile(`^stint-[a-z0-9-]{1,9}-[0-9a-f]{16}$`)
 
 // PermissionSetName returns the permission set's name: "stint-", the kind
 // without "aws-" (at most 9 characters), "-" and 16 hex digits of a SHA-256
@@ -113,6 +117,21 @@ func checkRef(p Permission) error {
 // [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF].
 func descriptionRune(r rune) bool {
 	return r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) || (r >= 0xa1 && r <= 0xff)
+}
+
+// description makes a description that Check accepts from any text:
+// characters AWS refuses become '?', and it is cut to MaxDescription.
+func description(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if descriptionRune(r) {
+			return r
+		}
+		return '?'
+	}, s)
+	if r := []rune(s); len(r) > MaxDescription {
+		s = string(r[:MaxDescription-3]) + "..."
+	}
+	return s
 }
 
 func isAccountID(s string) bool {
