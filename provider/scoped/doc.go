@@ -18,11 +18,16 @@
 // to the permission set's policy a statement that denies everything to the
 // user's sessions issued before now, and provisions it (see Remove).
 //
+// Permission sets nobody is assigned to are deleted by Collect once they
+// have not been used for a while; Collect and Ensure are serialised per
+// permission set, so a permission set about to be assigned is never deleted
+// under an Ensure in this process.
+//
 // Provider implements stint.EffectProvider for aws-s3, aws-ec2 and aws-rds
 // effects (the policies are documented in docs/providers) and
 // stint.Discoverer for the same types: S3 buckets, EC2 instances and RDS DB
 // instances in member accounts, read through account.Assumer. Other
-// providers build on Ensure, Remove and Has with policies of their
+// providers build on Ensure, Remove, Has and Collect with policies of their
 // own (EKS: a scoped permission set plus an access entry for its role).
 //
 // Every Identity Center call goes through the identitycenter.Provider's

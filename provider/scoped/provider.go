@@ -73,8 +73,9 @@ type Provider struct {
 	arnName map[string]string         // every permission set ARN seen -> name
 	touched map[string]time.Time      // name -> last use in this process
 
-	// Test hook.
-	beforeAssign func(name string)
+	// Test hooks.
+	beforeAssign  func(name string)
+	beforeCollect func(name string)
 }
 
 // permissionSet is what the provider knows of one of its permission sets.
