@@ -96,3 +96,35 @@ func TestCutoffWithoutAUserName(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok)
 }
+
+// TestCutoffProvisioningFails: when AWS reports the provisioning FAILED,
+// the revocation says so (the assignment is already gone), and calling it
+// again finishes the cut-off.
+func TestCutoffProvisioningFails(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := t.Context()
+	acct := newAccount()
+	eff := effect(stint.ResourceEC2, acct, "i-0123456789abcdef0", "", "user-1", "dana", map[string]string{"cutoff": "true"})
+	keep := effect(stint.ResourceEC2, acct, "i-0123456789abcdef0", "", "user-2", "erin", nil)
+	require.NoError(t, e.p.Grant(ctx, eff))
+	require.NoError(t, e.p.Grant(ctx, keep))
+	perm, err := e.p.Permission(eff)
+	require.NoError(t, err)
+	name := scoped.PermissionSetName(perm)
+
+	e.proxy.RewriteStatus(faultproxy.StatusRule{Kind: faultproxy.Provisioning, InProgressPolls: 1, FailureReason: "Role update in progress"})
+	err = e.p.Revoke(ctx, eff)
+	require.Error(t, err)
+	require.ErrorContains(t, err, "assignment deleted; cut off sessions of dana")
+	require.ErrorContains(t, err, "AWS reports FAILED: Role update in progress")
+	st := e.state(t, name)
+	require.Equal(t, []string{"user-2"}, e.assigned(t, acct, st.ARN))
+	require.Equal(t, []string{acct}, st.Behind, "the cut-off is written, not yet provisioned")
+
+	e.proxy.Clear()
+	require.NoError(t, e.p.Revoke(ctx, eff))
+	st = e.state(t, name)
+	require.Equal(t, []string{acct}, st.Provisioned)
+	requirePolicy(t, perm.Policy, st.Policy, cutoffStatement(1, scoped.CutoffTime(e.clock.Now()), "dana"))
+}
