@@ -45,7 +45,8 @@ func TestCollect(t *testing.T) {
 	require.Empty(t, e.assigned(t, acct, e.state(t, names[halfMade]).ARN), "made, never assigned")
 
 	// Not stint's: named like its own but untagged, and any other.
-	for _, name := range []string{"stint-s3-0123456789abcdef", "ReadOnly"} {
+	lookalike, other := "stint-s3-0000"+acct, "ReadOnly-"+acct
+	for _, name := range []string{lookalike, other} {
 		_, err := e.sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: aws.String(e.inst), Name: aws.String(name), SessionDuration: aws.String("PT1H")})
 		require.NoError(t, err)
 	}
@@ -64,8 +65,8 @@ func TestCollect(t *testing.T) {
 	require.Empty(t, e.permissionSets(t, names[unused]))
 	require.Empty(t, e.permissionSets(t, names[halfMade]))
 	e.state(t, names[used])
-	require.Len(t, e.permissionSets(t, "stint-s3-0123456789abcdef"), 1)
-	require.Len(t, e.permissionSets(t, "ReadOnly"), 1)
+	require.Len(t, e.permissionSets(t, lookalike), 1)
+	require.Len(t, e.permissionSets(t, other), 1)
 
 	// A grant after the collection makes it again.
 	require.NoError(t, e.p.Grant(ctx, unused))
