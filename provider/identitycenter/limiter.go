@@ -28,7 +28,10 @@ const (
 // PriorityOf returns the priority of an Identity Center operation name.
 func PriorityOf(op string) Priority {
 	switch op {
-	case "CreateAccountAssignment", "DeleteAccountAssignment":
+	case "CreateAccountAssignment", "DeleteAccountAssignment",
+		// Permission sets that stint manages itself (provider/scoped): a
+		// revocation's cut-off rewrites the policy and provisions it.
+		"PutInlinePolicyToPermissionSet", "ProvisionPermissionSet":
 		return PriorityMutate
 	case "DescribeAccountAssignmentCreationStatus", "DescribeAccountAssignmentDeletionStatus",
 		"DescribePermissionSetProvisioningStatus":
