@@ -25,9 +25,6 @@ import (
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/jobs"
 	"github.com/stint-dev/stint/policy"
-	"github.com/stint-dev/stint/provider"
-	"github.com/stint-dev/stint/provider/account"
-	"github.com/stint-dev/stint/provider/iam"
 	"github.com/stint-dev/stint/provider/identitycenter"
 	"github.com/stint-dev/stint/web"
 )
@@ -60,6 +57,7 @@ type Main struct {
 	cfg       atomic.Pointer[config.Config]
 	awsConfig *aws.Config // the SDK configuration the provider was built with
 	identity  *identitycenter.Provider
+	resources *providers
 	drift     *driftMetrics
 	engine    atomic.Pointer[policy.Engine]
 	watcher   *config.Watcher
@@ -128,6 +126,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	jc := jobs.Config{Service: m.Service, Logger: m.Logger,
 		ReconcileInterval: time.Duration(cfg.ReconcileInterval), SyncInterval: time.Duration(cfg.SyncInterval)}
+	jc.Tasks = append(jc.Tasks, m.resources.tasks()...)
 	if cfg.IdentityFile() != "" {
 		jc.DriftInterval = time.Duration(cfg.Identity.DriftInterval)
 		jc.Drift = func(ctx context.Context) error {
@@ -170,31 +169,6 @@ func (m *Main) applyConfig(cfg *config.Config) error {
 	m.engine.Store(eng)
 	m.cfg.Store(cfg)
 	return nil
-}
-
-// newProviders builds the Identity Center provider and, around it, the
-// router that sends every other resource type to its provider, reaching
-// member accounts through the configured member role.
-func (m *Main) newProviders(ctx context.Context, cfg *config.Config, mets *metrics) (stint.Provider, error) {
-	ic, err := m.newProvider(ctx, cfg, mets)
-	if err != nil {
-		return nil, err
-	}
-	m.identity = ic
-	assumer := account.New(account.Config{AWS: *m.awsConfig, RoleName: cfg.AWS.MemberRole})
-	iamp, err := iam.New(iam.Config{Assumer: assumer, Logger: m.Logger})
-	if err != nil {
-		return nil, err
-	}
-	return &provider.Router{
-		Identity: ic,
-		Effects: map[stint.ResourceType]stint.EffectProvider{
-			stint.ResourceIAMGroup: iamp, stint.ResourceIAMRole: iamp,
-		},
-		Discoverers: []stint.Discoverer{iamp},
-		Wanted:      func() []stint.Selector { return provider.Selectors(m.cfg.Load().Flows) },
-		Logger:      m.Logger,
-	}, nil
 }
 
 func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {

@@ -83,7 +83,7 @@ func (e *env) useStore(t *testing.T, kind string) {
 func setupEnv(t *testing.T) *env {
 	t.Helper()
 	orgOnce.Do(func() {
-		orgMoto, orgErr = motoserver.Run(context.Background(), motoserver.Options{NoManagedPolicies: true})
+		orgMoto, orgErr = motoserver.Run(context.Background(), motoserver.Options{NoManagedPolicies: true, SSOAdminExtensions: true, EKSExtensions: true})
 		if orgErr == nil {
 			orgSeed, orgErr = sampleorg.Seed(context.Background(), orgMoto.AWSConfig(), sampleorg.DefaultSpec())
 		}
@@ -129,6 +129,16 @@ flows:
     resources:
       - iam_group: {accounts: ["name:shared-tooling"], groups: ["ops-*"]}
       - iam_role: {accounts: ["name:shared-tooling"], roles: [Deployer], via_permission_set: ReadOnlyAccess}
+    max_duration: 2h
+    auto_approve: true
+    immediate_cutoff: true
+  - name: resources
+    requesters: [group:Engineers]
+    resources:
+      - s3: {accounts: ["name:dev-001"], buckets: ["app-*"], levels: [read, write]}
+      - ec2: {accounts: ["name:dev-001"], tags: {Role: bastion}}
+      - rds: {accounts: ["name:dev-001"], db_users: [readonly]}
+      - eks: {accounts: ["name:dev-001"], levels: [view], namespaces: [payments]}
     max_duration: 2h
     auto_approve: true
     immediate_cutoff: true

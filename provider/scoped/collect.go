@@ -107,6 +107,11 @@ func (p *Provider) collect(ctx context.Context, name string, olderThan time.Dura
 	if err != nil || used {
 		return false, err
 	}
+	if p.preCollect != nil {
+		if err := p.preCollect(ctx, name, tags); err != nil {
+			return false, fmt.Errorf("before deleting it: %w", err)
+		}
+	}
 	_, err = p.sso().DeletePermissionSet(ctx, &ssoadmin.DeletePermissionSetInput{InstanceArn: aws.String(p.instanceARN), PermissionSetArn: aws.String(ps.arn)})
 	switch {
 	case gone(err):

@@ -46,9 +46,10 @@ const (
 	// TagLastUsed holds when the permission set was last used (RFC 3339):
 	// created, or an assignment removed.
 	TagLastUsed = "stint:last-used"
-	// TagAccount and TagKind say what the permission set is for.
+	// TagAccount, TagKind and TagTarget say what the permission set is for.
 	TagAccount = "stint:account"
 	TagKind    = "stint:kind"
+	TagTarget  = "stint:target"
 )
 
 // sessionLength is SessionDuration as a duration.

@@ -150,6 +150,7 @@ func (p *Provider) create(ctx context.Context, name string, perm Permission) (ps
 			{Key: aws.String(TagManaged), Value: aws.String("true")},
 			{Key: aws.String(TagKind), Value: aws.String(string(perm.Kind))},
 			{Key: aws.String(TagAccount), Value: aws.String(perm.AccountID)},
+			{Key: aws.String(TagTarget), Value: aws.String(perm.Target)},
 			{Key: aws.String(TagLastUsed), Value: aws.String(now.Format(time.RFC3339))},
 		},
 	}, identitycenter.NoConflictRetry)

@@ -51,6 +51,12 @@ type Config struct {
 	// Now is the clock: cut-off times, last-use times, Collect's age
 	// check. Default time.Now.
 	Now func() time.Time
+	// BeforeCollect, if set, runs before Collect deletes an unused
+	// permission set, with its name and tags (stint:kind, stint:account,
+	// stint:target): what other providers made for its role goes first
+	// (EKS access entries). An error keeps the permission set for the
+	// next run.
+	BeforeCollect func(ctx context.Context, name string, tags map[string]string) error
 }
 
 // Provider makes scoped permission sets and discovers the resources they
@@ -65,6 +71,7 @@ type Provider struct {
 	s3PathStyle bool
 	log         *slog.Logger
 	now         func() time.Time
+	preCollect  func(ctx context.Context, name string, tags map[string]string) error
 
 	locks keyedMutex
 
@@ -117,6 +124,7 @@ func New(cfg Config) (*Provider, error) {
 		s3PathStyle: cfg.S3PathStyle,
 		log:         cmp.Or(cfg.Logger, slog.Default()),
 		now:         now,
+		preCollect:  cfg.BeforeCollect,
 		byName:      map[string]*permissionSet{},
 		arnName:     map[string]string{},
 		touched:     map[string]time.Time{},
