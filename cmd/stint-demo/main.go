@@ -1,7 +1,10 @@
 // Command stint-demo runs stint for real against a local moto_server seeded
-// with a sample organisation: it starts moto, builds the organisation (OUs,
-// 15 accounts, users, groups, permission sets), writes .demo/stint.yaml and
-// API tokens for the sample users, and runs `stint serve` until interrupted.
+// with a sample organisation: it starts moto (with the test rig's sso-admin
+// and EKS extensions), builds the organisation (OUs, 15 accounts, users,
+// groups, permission sets) and resources in member accounts (buckets, an
+// instance, a database, an EKS cluster, an IAM role and group), writes
+// .demo/stint.yaml and API tokens for the sample users, and runs `stint
+// serve` until interrupted.
 package main
 
 import (
@@ -47,6 +50,23 @@ flows:
       - identity_center: {accounts: ["ou:Sandbox", "name:dev-002"], permission_sets: [ReadOnlyAccess]}
     max_duration: 8h
     auto_approve: true
+  - name: payments-data
+    requesters: [group:Payments]
+    resources:
+      - s3: {accounts: ["ou:Prod/Payments"], buckets: ["payments-*"], levels: [read, write]}
+      - rds: {accounts: ["name:prod-payments"], db_users: [readonly]}
+    max_duration: 4h
+    approvers: [group:Security]
+    immediate_cutoff: true
+  - name: web-ops
+    requesters: [group:Engineers]
+    resources:
+      - ec2: {accounts: ["name:prod-web"], tags: {Role: bastion}}
+      - eks: {accounts: ["name:prod-web"], levels: [view], namespaces: [web]}
+      - iam_role: {accounts: ["name:shared-tooling"], roles: [Deployer], via_permission_set: ReadOnlyAccess}
+      - iam_group: {accounts: ["name:shared-tooling"], groups: ["ops-*"]}
+    max_duration: 2h
+    auto_approve: true
 `
 
 func run(ctx context.Context, dir, listen, bin string) error {
@@ -62,7 +82,7 @@ func run(ctx context.Context, dir, listen, bin string) error {
 	}
 	defer logf.Close()
 	fmt.Println("starting moto_server ...")
-	moto, err := motoserver.Run(ctx, motoserver.Options{Output: logf, NoManagedPolicies: true})
+	moto, err := motoserver.Run(ctx, motoserver.Options{Output: logf, NoManagedPolicies: true, SSOAdminExtensions: true, EKSExtensions: true})
 	if err != nil {
 		return err
 	}
@@ -73,8 +93,13 @@ func run(ctx context.Context, dir, listen, bin string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %d OUs, %d accounts, %d users, %d groups, %d permission sets in %s\n",
-		len(org.OUs), len(org.Accounts), len(org.Users), len(org.Groups), len(org.PermissionSets), time.Since(start).Round(time.Millisecond))
+	res := sampleorg.DefaultResources()
+	if err := sampleorg.SeedResources(ctx, moto.AWSConfig(), org, res); err != nil {
+		return err
+	}
+	fmt.Printf("  %d OUs, %d accounts, %d users, %d groups, %d permission sets, %d buckets, %d instance, %d database, %d cluster, %d role, %d group in %s\n",
+		len(org.OUs), len(org.Accounts), len(org.Users), len(org.Groups), len(org.PermissionSets), len(res.Buckets),
+		len(res.Instances), len(res.Databases), len(res.Clusters), len(res.Roles), len(res.Groups), time.Since(start).Round(time.Millisecond))
 
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -131,6 +156,8 @@ In another terminal:
   STINT_TOKEN=$CAROL_TOKEN %[1]s approve REQUEST_ID --comment "go ahead"
   STINT_TOKEN=$ALICE_TOKEN %[1]s grants
   STINT_TOKEN=$ALICE_TOKEN %[1]s request sandbox-001 ReadOnlyAccess --for 2m --reason "quick look"   # auto-approved
+  STINT_TOKEN=$ALICE_TOKEN %[1]s request aws-s3:prod-payments/payments-logs:read --for 1h --reason INC-4211   # a bucket: carol approves
+  STINT_TOKEN=$ALICE_TOKEN %[1]s request aws-iam-group:shared-tooling/ops-oncall --for 30m --reason "on call"  # auto-approved
   STINT_TOKEN=$BOB_TOKEN   %[1]s grants --all -o json
   STINT_TOKEN=$BOB_TOKEN   %[1]s audit --since 1h
 

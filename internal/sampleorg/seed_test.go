@@ -7,10 +7,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint/internal/motoserver"
 	"github.com/stint-dev/stint/internal/sampleorg"
+	"github.com/stint-dev/stint/provider/account"
 )
 
 func TestSeedDefaultSpec(t *testing.T) {
@@ -42,4 +44,23 @@ func TestSeedDefaultSpec(t *testing.T) {
 
 	_, err = sampleorg.Seed(ctx, moto.AWSConfig(), spec)
 	require.ErrorContains(t, err, "already in an organisation")
+}
+
+func TestSeedResources(t *testing.T) {
+	t.Parallel()
+	moto := motoserver.StartWith(t, motoserver.Options{NoManagedPolicies: true, EKSExtensions: true})
+	ctx := context.Background()
+	org, err := sampleorg.Seed(ctx, moto.AWSConfig(), sampleorg.DefaultSpec())
+	require.NoError(t, err)
+	require.NoError(t, sampleorg.SeedResources(ctx, moto.AWSConfig(), org, sampleorg.DefaultResources()))
+
+	cfg, err := account.New(account.Config{AWS: moto.AWSConfig()}).For(ctx, org.Accounts["prod-payments"])
+	require.NoError(t, err)
+	out, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+	require.NoError(t, err)
+	var names []string
+	for _, b := range out.Buckets {
+		names = append(names, aws.ToString(b.Name))
+	}
+	require.ElementsMatch(t, []string{"payments-logs", "payments-exports"}, names, "buckets live in their own account")
 }
