@@ -35,5 +35,13 @@ type Discoverer interface {
 	// it cannot read (AssumeRole denied, the API refused) is reported as a
 	// DiscoveryError and the others are still read; the error return is
 	// for the context ending.
-	Discover(ctx context.Context, t ResourceType, accounts []Account) ([]Resource, []DiscoveryError, error)
+	Discover(ctx context.Context, t ResourceType, accounts []Account, opts DiscoverOptions) ([]Resource, []DiscoveryError, error)
+}
+
+// DiscoverOptions say what discovery must read.
+type DiscoverOptions struct {
+	// Tags asks for the resources' tags where they cost a call per
+	// resource (S3 buckets, IAM roles); without it those come without
+	// tags. Selectors that match tags need them.
+	Tags bool
 }

@@ -48,7 +48,7 @@ func (m *Main) newProviders(ctx context.Context, cfg *config.Config, mets *metri
 	if err != nil {
 		return nil, err
 	}
-	p.eks, err = eks.New(eks.Config{Accounts: assumer, PermissionSets: permissionSets{p.scoped}, Regions: []string{cfg.AWS.Region}, Logger: m.Logger})
+	p.eks, err = eks.New(eks.Config{Accounts: assumer, PermissionSets: eks.Scoped(p.scoped), Regions: []string{cfg.AWS.Region}, Logger: m.Logger})
 	if err != nil {
 		return nil, err
 	}
@@ -89,26 +89,6 @@ func (p *providers) beforeCollect(ctx context.Context, name string, tags map[str
 	}
 	cluster, _, _ := strings.Cut(strings.SplitN(target, ":", 2)[0], "/")
 	return p.eks.Cleanup(ctx, tags[scoped.TagAccount], cluster, name)
-}
-
-// permissionSets adapts the scoped provider to what the EKS provider needs;
-// their Permission types have the same fields.
-type permissionSets struct{ p *scoped.Provider }
-
-func (s permissionSets) Name(perm eks.Permission) string {
-	return scoped.PermissionSetName(scoped.Permission(perm))
-}
-
-func (s permissionSets) Ensure(ctx context.Context, perm eks.Permission, userID string) (string, error) {
-	return s.p.Ensure(ctx, scoped.Permission(perm), userID)
-}
-
-func (s permissionSets) Remove(ctx context.Context, perm eks.Permission, userID, userName string, cutoff bool) error {
-	return s.p.Remove(ctx, scoped.Permission(perm), userID, userName, cutoff)
-}
-
-func (s permissionSets) Has(ctx context.Context, perm eks.Permission, userID string) (bool, error) {
-	return s.p.Has(ctx, scoped.Permission(perm), userID)
 }
 
 // localEndpoint reports whether the AWS endpoint is a local emulator

@@ -41,8 +41,10 @@ func main() {
 	identityOnly := flag.Bool("identity-only", false, "measure only identity as code against Terraform")
 	scaleOnly := flag.Bool("scale-only", false, "measure only identity as code at scale (plan for 1,000 accounts)")
 	scaleUsers := flag.Int("scale-users", 500, "identity store users in the scale figure")
+	resourcesOnly := flag.Bool("resources-only", false, "measure only resource-level access (discovery, grant and revoke per type)")
 	flag.Parse()
 	const identityName = "identity as code: 500 assignments (10 accounts x 50 groups), stint vs Terraform"
+	const resourcesName = "resource-level access: discovery across 50 accounts, grant and revoke per type (moto)"
 	const scaleName = "identity as code at scale: plan for 1,000 accounts x 20 permission sets x 50 groups (moto)"
 	scale := func() error { return scaleBench(*scaleUsers) }
 	if *identityOnly {
@@ -51,6 +53,10 @@ func main() {
 	}
 	if *scaleOnly {
 		run(scaleName, scale)
+		return
+	}
+	if *resourcesOnly {
+		run(resourcesName, resourcesBench)
 		return
 	}
 	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
@@ -78,6 +84,7 @@ func main() {
 		return b.callRate(ctx, dsn, *assign)
 	})
 	run(identityName, identityBench)
+	run(resourcesName, resourcesBench)
 	run(scaleName, scale)
 }
 

@@ -94,7 +94,7 @@ func (r *Router) Directory(ctx context.Context) (*stint.Directory, error) {
 				Error: fmt.Sprintf("flows select %s resources, but no provider for them is configured", t)})
 			continue
 		}
-		found, errs, err := disc.Discover(ctx, t, accounts)
+		found, errs, err := disc.Discover(ctx, t, accounts, stint.DiscoverOptions{Tags: wantsTags(wanted, t)})
 		if err != nil {
 			return nil, fmt.Errorf("discover %s resources: %w", t, err)
 		}
@@ -148,4 +148,9 @@ func Selectors(flows []stint.Flow) []stint.Selector {
 		}
 	}
 	return out
+}
+
+// wantsTags reports whether a selector of type t matches tags.
+func wantsTags(sels []stint.Selector, t stint.ResourceType) bool {
+	return slices.ContainsFunc(sels, func(s stint.Selector) bool { return s.Type == t && len(s.Tags) > 0 })
 }

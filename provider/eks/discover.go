@@ -22,7 +22,7 @@ import (
 // DiscoveryError without a type; one whose EKS refuses or fails is a
 // DiscoveryError of type aws-eks, and the other accounts are still read.
 // The error return is for the context ending.
-func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account) ([]stint.Resource, []stint.DiscoveryError, error) {
+func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account, _ stint.DiscoverOptions) ([]stint.Resource, []stint.DiscoveryError, error) {
 	if t != stint.ResourceEKS {
 		return nil, nil, stint.Errorf(stint.EINVALID, "the EKS provider discovers %s resources, not %s", stint.ResourceEKS, t)
 	}

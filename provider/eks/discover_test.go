@@ -31,7 +31,7 @@ func TestDiscover(t *testing.T) {
 	f.proxy.Inject(faultproxy.Rule{Op: "AssumeRole", Fault: faultproxy.AccessDenied, BodyContains: unreachable})
 
 	accounts := []stint.Account{{ID: unreachable, Name: "gone"}, {ID: second.account, Name: "data"}, {ID: f.account, Name: "prod"}}
-	found, errs, err := f.p.Discover(ctx, stint.ResourceEKS, accounts)
+	found, errs, err := f.p.Discover(ctx, stint.ResourceEKS, accounts, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Equal(t, []stint.Resource{
 		{Type: stint.ResourceEKS, AccountID: f.account, Name: "legacy", ARN: "arn:aws:eks:us-east-1:" + f.account + ":cluster/legacy", Region: "us-east-1",
@@ -57,7 +57,7 @@ func TestDiscover(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list.AccessEntries, 2)
 
-	_, _, err = f.p.Discover(ctx, stint.ResourceS3, accounts)
+	_, _, err = f.p.Discover(ctx, stint.ResourceS3, accounts, stint.DiscoverOptions{Tags: true})
 	require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
 }
 
@@ -67,14 +67,14 @@ func TestDiscoverEKSRefused(t *testing.T) {
 	ctx := t.Context()
 	f.admin.cluster(t, "secret", ekstypes.AuthenticationModeApi, nil)
 	accounts := []stint.Account{{ID: f.account}}
-	found, errs, err := f.p.Discover(ctx, stint.ResourceEKS, accounts)
+	found, errs, err := f.p.Discover(ctx, stint.ResourceEKS, accounts, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	require.Empty(t, errs)
 
 	// The account's credentials are cached now; every call is refused.
 	f.proxy.Inject(faultproxy.Rule{Fault: faultproxy.AccessDenied})
-	found, errs, err = f.p.Discover(ctx, stint.ResourceEKS, accounts)
+	found, errs, err = f.p.Discover(ctx, stint.ResourceEKS, accounts, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, found)
 	require.Len(t, errs, 1)

@@ -17,23 +17,7 @@
 // its own permission sets' roles (AWSReservedSSO_stint-...).
 //
 // The permission sets come from PermissionSets, which the scoped permission
-// set provider implements through an adapter whose Permission has the same
-// fields as this package's:
-//
-//	type permissionSets struct{ p *scoped.Provider }
-//
-//	func (s permissionSets) Name(perm eks.Permission) string {
-//		return scoped.PermissionSetName(scoped.Permission(perm))
-//	}
-//	func (s permissionSets) Ensure(ctx context.Context, perm eks.Permission, userID string) (string, error) {
-//		return s.p.Ensure(ctx, scoped.Permission(perm), userID)
-//	}
-//	func (s permissionSets) Remove(ctx context.Context, perm eks.Permission, userID, userName string, cutoff bool) error {
-//		return s.p.Remove(ctx, scoped.Permission(perm), userID, userName, cutoff)
-//	}
-//	func (s permissionSets) Has(ctx context.Context, perm eks.Permission, userID string) (bool, error) {
-//		return s.p.Has(ctx, scoped.Permission(perm), userID)
-//	}
+// set provider implements; Scoped adapts *scoped.Provider to it.
 //
 // docs/providers/eks.md says what stint needs in member accounts and what
 // users run to reach a cluster.

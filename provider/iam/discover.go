@@ -20,13 +20,14 @@ const tagReaders = 4
 // Discover lists the IAM roles or groups of the accounts, Parallel
 // accounts at a time, sorted by account and name. Roles skip service-linked
 // ones (path /aws-service-role/), Identity Center's (/aws-reserved/) and
-// SkipRoles; each carries its tags (one ListRoleTags per role: ListRoles
-// does not return them) and its path as the "path" attribute. Groups carry
+// SkipRoles; each carries its tags when opts.Tags asks (one ListRoleTags
+// per role: ListRoles does not return them) and its path as the "path"
+// attribute. Groups carry
 // their path; IAM groups have no tags. An account that cannot be reached
 // is a DiscoveryError with no type, one whose listing fails a
 // DiscoveryError of type t; the other accounts are still read. The error
 // return is for ctx ending, or a type this provider does not discover.
-func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account) ([]stint.Resource, []stint.DiscoveryError, error) {
+func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account, opts stint.DiscoverOptions) ([]stint.Resource, []stint.DiscoveryError, error) {
 	if !slices.Contains(p.Types(), t) {
 		return nil, nil, stint.Errorf(stint.EINVALID, "the IAM provider discovers %s and %s resources, not %s", stint.ResourceIAMRole, stint.ResourceIAMGroup, t)
 	}
@@ -39,7 +40,7 @@ func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts 
 	g.SetLimit(p.parallel)
 	for _, a := range accounts {
 		g.Go(func() error {
-			res, derr := p.discoverAccount(ctx, t, a.ID)
+			res, derr := p.discoverAccount(ctx, t, a.ID, opts.Tags)
 			mu.Lock()
 			defer mu.Unlock()
 			found = append(found, res...)
@@ -60,14 +61,14 @@ func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts 
 	return found, errs, nil
 }
 
-func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, accountID string) ([]stint.Resource, *stint.DiscoveryError) {
+func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, accountID string, tags bool) ([]stint.Resource, *stint.DiscoveryError) {
 	c, err := p.client(ctx, accountID)
 	if err != nil {
 		return nil, &stint.DiscoveryError{AccountID: accountID, Error: stint.ErrorMessage(err)}
 	}
 	var res []stint.Resource
 	if t == stint.ResourceIAMRole {
-		res, err = p.listRoles(ctx, c, accountID)
+		res, err = p.listRoles(ctx, c, accountID, tags)
 	} else {
 		res, err = p.listGroups(ctx, c, accountID)
 	}
@@ -83,7 +84,7 @@ func (p *Provider) skipRole(name, path string) bool {
 		slices.ContainsFunc(p.skipRoles, func(s string) bool { return strings.EqualFold(s, name) })
 }
 
-func (p *Provider) listRoles(ctx context.Context, c *awsiam.Client, accountID string) ([]stint.Resource, error) {
+func (p *Provider) listRoles(ctx context.Context, c *awsiam.Client, accountID string, tags bool) ([]stint.Resource, error) {
 	var out []stint.Resource
 	pages := awsiam.NewListRolesPaginator(c, &awsiam.ListRolesInput{})
 	for pages.HasMorePages() {
@@ -101,6 +102,9 @@ func (p *Provider) listRoles(ctx context.Context, c *awsiam.Client, accountID st
 				Attributes: map[string]string{"path": path},
 			})
 		}
+	}
+	if !tags {
+		return out, nil
 	}
 	g, gctx := errgroup.WithContext(ctx) // the first failure stops the others
 	g.SetLimit(tagReaders)

@@ -37,7 +37,7 @@ func TestDiscover(t *testing.T) {
 	e.proxy.Inject(faultproxy.Rule{Op: "AssumeRole", Fault: faultproxy.AccessDenied, BodyContains: denied})
 	accounts := []stint.Account{{ID: a, Name: "a"}, {ID: denied, Name: "denied"}, {ID: b, Name: "b"}}
 
-	roles, errs, err := e.p.Discover(ctx, stint.ResourceIAMRole, accounts)
+	roles, errs, err := e.p.Discover(ctx, stint.ResourceIAMRole, accounts, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Len(t, errs, 1)
 	require.Equal(t, denied, errs[0].AccountID)
@@ -54,7 +54,7 @@ func TestDiscover(t *testing.T) {
 		{Type: stint.ResourceIAMRole, AccountID: b, Name: "app-2", ARN: "arn:aws:iam::" + b + ":role/app-2", Attributes: map[string]string{"path": "/"}},
 	}, roles, "no service-linked, Identity Center or OrganizationAccountAccessRole role")
 
-	groups, errs, err := e.p.Discover(ctx, stint.ResourceIAMGroup, accounts)
+	groups, errs, err := e.p.Discover(ctx, stint.ResourceIAMGroup, accounts, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Len(t, errs, 1)
 	require.Equal(t, []stint.Resource{{Type: stint.ResourceIAMGroup, AccountID: a, Name: "deployers",
@@ -62,13 +62,13 @@ func TestDiscover(t *testing.T) {
 
 	// A listing IAM refuses is an error of that type in that account only.
 	e.proxy.Inject(faultproxy.Rule{Op: "ListRoleTags", Fault: faultproxy.InternalError, BodyContains: "RoleName=deploy"})
-	roles, errs, err = e.p.Discover(ctx, stint.ResourceIAMRole, accounts[:1])
+	roles, errs, err = e.p.Discover(ctx, stint.ResourceIAMRole, accounts[:1], stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, roles)
 	require.Equal(t, []stint.DiscoveryError{{AccountID: a, Type: stint.ResourceIAMRole,
 		Error: "list the tags of IAM role deploy in account " + a + ": InternalServerException: Internal failure injected by faultproxy; IAM answered with a server error after every retry; retry later"}}, errs)
 
-	_, _, err = e.p.Discover(ctx, stint.ResourceS3, accounts)
+	_, _, err = e.p.Discover(ctx, stint.ResourceS3, accounts, stint.DiscoverOptions{Tags: true})
 	require.True(t, stint.IsCode(err, stint.EINVALID), "%v", err)
 }
 
@@ -79,7 +79,7 @@ func TestDiscoverSkipsConfiguredRoles(t *testing.T) {
 	const trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}`
 	e.role(t, acct, "terraform", trust)
 	e.role(t, acct, "OrganizationAccountAccessRole", trust)
-	roles, errs, err := e.p.Discover(t.Context(), stint.ResourceIAMRole, []stint.Account{{ID: acct}})
+	roles, errs, err := e.p.Discover(t.Context(), stint.ResourceIAMRole, []stint.Account{{ID: acct}}, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, errs)
 	require.Len(t, roles, 1)
@@ -94,7 +94,7 @@ func TestDiscoverPages(t *testing.T) {
 	for i := range 105 { // ListRoles answers 100 a page
 		e.role(t, acct, fmt.Sprintf("role-%03d", i), trust)
 	}
-	roles, errs, err := e.p.Discover(t.Context(), stint.ResourceIAMRole, []stint.Account{{ID: acct}})
+	roles, errs, err := e.p.Discover(t.Context(), stint.ResourceIAMRole, []stint.Account{{ID: acct}}, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, errs)
 	require.Len(t, roles, 105)

@@ -31,8 +31,8 @@ func (p *Provider) Types() []stint.ResourceType { return slices.Clone(Types) }
 // Discover lists the resources of type t in the accounts, Parallel
 // accounts at once, each through the member-account role:
 //
-//   - aws-s3: every bucket ListBuckets answers, with its region and tags
-//     (one GetBucketTagging per bucket);
+//   - aws-s3: every bucket ListBuckets answers, with its region, and its
+//     tags when opts.Tags asks (one GetBucketTagging per bucket);
 //   - aws-ec2: the instances DescribeInstances answers in the region, but
 //     terminated and shutting-down ones, with their tags and the attributes
 //     "state", "platform" and "region";
@@ -46,7 +46,7 @@ func (p *Provider) Types() []stint.ResourceType { return slices.Clone(Types) }
 // DiscoveryError of the type. Results are sorted by account and name. The
 // error return is for ctx ending, and EINVALID for a type it does not
 // discover.
-func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account) ([]stint.Resource, []stint.DiscoveryError, error) {
+func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts []stint.Account, opts stint.DiscoverOptions) ([]stint.Resource, []stint.DiscoveryError, error) {
 	if !slices.Contains(Types, t) {
 		return nil, nil, stint.Errorf(stint.EINVALID, "the scoped provider does not discover %s resources; it discovers %s", t, typeList())
 	}
@@ -56,7 +56,7 @@ func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts 
 		errs  []stint.DiscoveryError
 	)
 	_ = forEach(ctx, p.parallel, accounts, func(ctx context.Context, a stint.Account) error {
-		res, derrs := p.discoverAccount(ctx, t, a.ID)
+		res, derrs := p.discoverAccount(ctx, t, a.ID, opts.Tags)
 		mu.Lock()
 		defer mu.Unlock()
 		found, errs = append(found, res...), append(errs, derrs...)
@@ -74,7 +74,7 @@ func (p *Provider) Discover(ctx context.Context, t stint.ResourceType, accounts 
 	return found, errs, nil
 }
 
-func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, accountID string) ([]stint.Resource, []stint.DiscoveryError) {
+func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, accountID string, tags bool) ([]stint.Resource, []stint.DiscoveryError) {
 	cfg, err := p.assumer.For(ctx, accountID)
 	if err != nil {
 		return nil, []stint.DiscoveryError{{AccountID: accountID, Error: stint.ErrorMessage(err)}}
@@ -84,7 +84,7 @@ func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, ac
 	}
 	switch t {
 	case stint.ResourceS3:
-		return p.buckets(ctx, s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = p.s3PathStyle }), accountID)
+		return p.buckets(ctx, s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = p.s3PathStyle }), accountID, tags)
 	case stint.ResourceEC2:
 		res, err := p.instances(ctx, ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.Region = p.region }), accountID)
 		if err != nil {
@@ -100,7 +100,7 @@ func (p *Provider) discoverAccount(ctx context.Context, t stint.ResourceType, ac
 	}
 }
 
-func (p *Provider) buckets(ctx context.Context, client *s3.Client, accountID string) ([]stint.Resource, []stint.DiscoveryError) {
+func (p *Provider) buckets(ctx context.Context, client *s3.Client, accountID string, tags bool) ([]stint.Resource, []stint.DiscoveryError) {
 	var out []stint.Resource
 	pages := s3.NewListBucketsPaginator(client, &s3.ListBucketsInput{})
 	for pages.HasMorePages() {
@@ -115,6 +115,9 @@ func (p *Provider) buckets(ctx context.Context, client *s3.Client, accountID str
 				Region: aws.ToString(b.BucketRegion),
 			})
 		}
+	}
+	if !tags {
+		return out, nil
 	}
 	var mu sync.Mutex
 	var errs []stint.DiscoveryError

@@ -65,7 +65,7 @@ func TestDiscover(t *testing.T) {
 	}
 
 	t.Run("s3", func(t *testing.T) {
-		found, errs, err := e.p.Discover(ctx, stint.ResourceS3, accounts)
+		found, errs, err := e.p.Discover(ctx, stint.ResourceS3, accounts, stint.DiscoverOptions{Tags: true})
 		require.NoError(t, err)
 		deniedErr(t, errs)
 		require.Equal(t, []stint.Resource{
@@ -73,9 +73,23 @@ func TestDiscover(t *testing.T) {
 			{Type: stint.ResourceS3, AccountID: a, Name: "logs-" + a, ARN: "arn:aws:s3:::logs-" + a, Region: found[1].Region},
 			{Type: stint.ResourceS3, AccountID: b, Name: "only-" + b, ARN: "arn:aws:s3:::only-" + b, Region: found[2].Region},
 		}, found)
+
+		// Without Tags (no selector matches tags): the same buckets, and
+		// one call fewer per bucket (no GetBucketTagging).
+		e.proxy.ResetCounts()
+		_, _, err = e.p.Discover(ctx, stint.ResourceS3, accounts, stint.DiscoverOptions{Tags: true})
+		require.NoError(t, err)
+		withTags := e.proxy.Count("")
+		e.proxy.ResetCounts()
+		untagged, errs, err := e.p.Discover(ctx, stint.ResourceS3, accounts, stint.DiscoverOptions{})
+		require.NoError(t, err)
+		deniedErr(t, errs)
+		require.Len(t, untagged, 3)
+		require.Nil(t, untagged[0].Tags)
+		require.Equal(t, withTags-3, e.proxy.Count(""))
 	})
 	t.Run("ec2", func(t *testing.T) {
-		found, errs, err := e.p.Discover(ctx, stint.ResourceEC2, accounts)
+		found, errs, err := e.p.Discover(ctx, stint.ResourceEC2, accounts, stint.DiscoverOptions{Tags: true})
 		require.NoError(t, err)
 		deniedErr(t, errs)
 		require.Equal(t, []stint.Resource{{
@@ -86,7 +100,7 @@ func TestDiscover(t *testing.T) {
 		}}, found, "the terminated one is left out")
 	})
 	t.Run("rds", func(t *testing.T) {
-		found, errs, err := e.p.Discover(ctx, stint.ResourceRDS, accounts)
+		found, errs, err := e.p.Discover(ctx, stint.ResourceRDS, accounts, stint.DiscoverOptions{Tags: true})
 		require.NoError(t, err)
 		deniedErr(t, errs)
 		require.Len(t, found, 2)
@@ -102,7 +116,7 @@ func TestDiscover(t *testing.T) {
 		require.Equal(t, "us-east-1", orders.Attributes["region"])
 	})
 	t.Run("not discovered", func(t *testing.T) {
-		_, _, err := e.p.Discover(ctx, stint.ResourceEKS, accounts)
+		_, _, err := e.p.Discover(ctx, stint.ResourceEKS, accounts, stint.DiscoverOptions{Tags: true})
 		require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
 	})
 }
@@ -115,7 +129,7 @@ func TestDiscoverAListingFailure(t *testing.T) {
 	ctx := t.Context()
 	acct := newAccount()
 	e.proxy.Inject(faultproxy.Rule{Op: "DescribeDBInstances", Fault: faultproxy.AccessDenied})
-	found, errs, err := e.p.Discover(ctx, stint.ResourceRDS, []stint.Account{{ID: acct}})
+	found, errs, err := e.p.Discover(ctx, stint.ResourceRDS, []stint.Account{{ID: acct}}, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, found)
 	require.Len(t, errs, 1)

@@ -49,7 +49,7 @@ func seed(t *testing.T) seeded {
 // account.
 func discovered(t *testing.T, e *env, typ stint.ResourceType, accountID string) stint.Resource {
 	t.Helper()
-	found, errs, err := e.p.Discover(t.Context(), typ, []stint.Account{{ID: accountID}})
+	found, errs, err := e.p.Discover(t.Context(), typ, []stint.Account{{ID: accountID}}, stint.DiscoverOptions{Tags: true})
 	require.NoError(t, err)
 	require.Empty(t, errs)
 	require.Len(t, found, 1)
