@@ -310,4 +310,3 @@ func grantLatencies(ctx context.Context, router *provider.Router, log *callLog, 
 	}
 	return nil
 }
-
