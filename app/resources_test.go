@@ -57,6 +57,12 @@ func TestIAMResources(t *testing.T) {
 		Path: aws.String("/aws-reserved/sso.amazonaws.com/"), AssumeRolePolicyDocument: aws.String(trust)})
 	require.NoError(t, err)
 
+	// bob is in the group already, by hand: standing access.
+	_, err = iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")})
+	require.NoError(t, err)
+	_, err = iamc.AddUserToGroup(ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("ops-oncall"), UserName: aws.String("bob")})
+	require.NoError(t, err)
+
 	m := e.start(t, e.moto.URL())
 	judy := e.client(t, m, "judy@example.com") // Engineers
 	list, err := judy.Resources(ctx)
@@ -69,11 +75,17 @@ func TestIAMResources(t *testing.T) {
 	require.Contains(t, ids, groupID)
 	require.Contains(t, ids, roleID)
 
-	inGroup := func() bool {
+	member := func(user string) bool {
 		out, err := iamc.GetGroup(ctx, &awsiam.GetGroupInput{GroupName: aws.String("ops-oncall")})
 		require.NoError(t, err)
-		return len(out.Users) == 1 && aws.ToString(out.Users[0].UserName) == "judy"
+		for _, u := range out.Users {
+			if aws.ToString(u.UserName) == user {
+				return true
+			}
+		}
+		return false
 	}
+	inGroup := func() bool { return member("judy") }
 	trustDoc := func() string {
 		out, err := iamc.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("Deployer")})
 		require.NoError(t, err)
@@ -121,6 +133,18 @@ func TestIAMResources(t *testing.T) {
 	var parsed map[string]any
 	require.NoError(t, json.Unmarshal([]byte(cut), &parsed))
 	require.True(t, strings.Contains(cut, "aws:TokenIssueTime"), cut)
+
+	// bob's standing membership is adopted by his grant and kept after it.
+	bob := e.client(t, m, "bob@example.com")
+	r, err = bob.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{ID: groupID}}, Duration: time.Hour, Reason: "on call"})
+	require.NoError(t, err)
+	g := onlyGrant(t, bob, r.ID)
+	eventually(t, 15*time.Second, "bob's grant active", func() bool { return grantState(t, bob, g.ID) == stint.GrantActive })
+	_, err = bob.Revoke(ctx, g.ID)
+	require.NoError(t, err)
+	eventually(t, 15*time.Second, "bob's grant ended", func() bool { return grantState(t, bob, g.ID) == stint.GrantEnded })
+	require.True(t, member("bob"), "standing membership kept")
+	require.True(t, contains(eventTypes(t, bob, g.ID), stint.EventEffectAdopted))
 
 	// A resource the flow does not offer, and one that does not exist.
 	_, err = judy.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{ID: "aws-iam-group:" + acct + "/admins"}}, Reason: "x"})
