@@ -15,6 +15,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awserr"
 )
 
 // Identity Center's roles in member accounts: AWSReservedSSO_<permission
@@ -277,8 +278,8 @@ func (p *Provider) editTrust(ctx context.Context, c *awsiam.Client, t trust, ver
 			return false, nil
 		case hasCode(err, "MalformedPolicyDocument") && strings.Contains(strings.ToLower(awsMessage(err)), "principal"):
 			if attempt >= p.editTries {
-				return true, &codedError{coded: stint.Errorf(stint.EUNAVAILABLE, "%s: IAM still rejects a principal after %d attempts (%s); an Identity Center role that was just created takes IAM a while to know, so it is retried later",
-					what, attempt, awsMessage(err)), cause: err}
+				return true, awserr.Coded(stint.EUNAVAILABLE, err, "%s: IAM still rejects a principal after %d attempts (%s); an Identity Center role that was just created takes IAM a while to know, so it is retried later",
+					what, attempt, awsMessage(err))
 			}
 			p.log.InfoContext(ctx, "IAM does not know a principal yet; retrying", "account", t.account, "role", t.role, "attempt", attempt, "err", awsMessage(err))
 		case err != nil:

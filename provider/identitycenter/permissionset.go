@@ -2,16 +2,15 @@ package identitycenter
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awserr"
 )
 
 // This file is what other providers that manage permission sets of their
@@ -42,13 +41,7 @@ func (r noConflictRetryer) IsErrorRetryable(err error) bool {
 
 // ErrorCode returns the AWS error code in err's chain ("" when there is
 // none).
-func ErrorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
-}
+func ErrorCode(err error) string { return awserr.Code(err) }
 
 // AWSError translates an SDK error from an Identity Center call into a coded
 // stint error whose message says what failed (action, formatted with args)

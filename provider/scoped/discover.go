@@ -3,7 +3,6 @@ package scoped
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -17,9 +16,9 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awserr"
 )
 
 var _ stint.Discoverer = (*Provider)(nil)
@@ -239,22 +238,7 @@ func indexes[T any](s []T) []int {
 	return out
 }
 
-func errorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
-}
+func errorCode(err error) string { return awserr.Code(err) }
 
 // apiMessage is AWS's own words: "Code: message", or the error.
-func apiMessage(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		if m := apiErr.ErrorMessage(); m != "" {
-			return apiErr.ErrorCode() + ": " + m
-		}
-		return apiErr.ErrorCode()
-	}
-	return err.Error()
-}
+func apiMessage(err error) string { return awserr.Message(err) }
