@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,9 +30,12 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // golden compares v, as indented JSON, with testdata/NAME.json.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	require.NoError(t, err)
-	got = append(got, '\n')
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep Slack's <!date^...> markup readable
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(v))
+	got := buf.Bytes()
 	path := filepath.Join("testdata", name+".json")
 	if *update {
 		require.NoError(t, os.MkdirAll("testdata", 0o755))
