@@ -189,19 +189,30 @@ func permanent(code string) bool {
 
 // post posts the approval messages a request is missing: to its flow's
 // channel, and while it is pending to the current step's approvers by DM.
-// A break-glass request is announced the same way, without buttons.
+// A break-glass request is announced the same way, without buttons; a
+// request decided before its message went out is posted to the channel,
+// as a record; an auto-approved one is not posted.
 func (a *App) post(ctx context.Context, requestID string) error {
 	defer a.lock(requestID)()
 	r, err := a.store.RequestGet(ctx, requestID)
 	if err != nil {
 		return err
 	}
-	if r.State != stint.RequestPending && !r.BreakGlass {
-		return nil // decided before anyone had to be asked
+	if r.AutoApproved && !r.BreakGlass {
+		return nil // nobody had to be asked
 	}
 	targets, err := a.targets(ctx, r)
 	if err != nil {
 		return err
+	}
+	if r.State != stint.RequestPending && !r.BreakGlass && len(targets) > 0 {
+		// Decided before the message went out (Slack was down, or an
+		// approver was quicker in the portal): the channel still gets
+		// the record, the approvers' DMs do not.
+		targets = targets[:1]
+		if a.settings().Channel(r.Flow) == "" {
+			targets = nil
+		}
 	}
 	posted, err := a.store.PostedMessageList(ctx, &stint.PostedMessageListParams{Service: service, RequestID: r.ID})
 	if err != nil {
