@@ -408,3 +408,30 @@ func TestExtendAndRevoke(t *testing.T) {
 	f.runJobs(t)
 	require.Equal(t, "Your access has ended", f.posts("DALICE")[len(f.posts("DALICE"))-1].Params["text"])
 }
+
+// TestStepsReachTheirApprovers: with two approval steps, the second step's
+// approvers get the message by DM once the first step is done.
+func TestStepsReachTheirApprovers(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	flows := testFlows()
+	flows[0].Approvers = nil
+	flows[0].ApprovalSteps = []stint.ApprovalStep{
+		{Name: "lead", Approvers: []string{"user:bob@example.com"}},
+		{Name: "security", Approvers: []string{"user:carol@example.com"}},
+	}
+	f.svc.Flows = func() []stint.Flow { return flows }
+	f.svc.Policy = nil
+	r, err := f.svc.Submit(ctx, f.caller(t, "alice@example.com"), access.SubmitInput{
+		Resources: []access.ResourceInput{{ID: prodAdmin}}, Duration: time.Hour, Reason: "deploy"})
+	require.NoError(t, err)
+	f.runJobs(t)
+	require.Len(t, f.posts("DBOB"), 1)
+	require.Empty(t, f.posts("DCAROL"), "not carol's turn yet")
+	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "")
+	require.NoError(t, err)
+	f.runJobs(t)
+	require.Len(t, f.posts("DCAROL"), 1, "carol's turn")
+	require.Contains(t, f.slack.Calls("chat.update")[0].Params["blocks"], "Waiting for *security*")
+}

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -95,6 +97,23 @@ func testFlows() []stint.Flow {
 	}
 }
 
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -110,6 +129,7 @@ type fixture struct {
 	slack *slackfake.Server
 	clock *clock
 	srv   *httptest.Server
+	logs  *syncBuffer
 
 	mu   sync.Mutex
 	jobs []stint.Job // queued by events, run by runJobs
@@ -128,10 +148,17 @@ func setup(t *testing.T) *fixture {
 	fake := slackfake.New(t, slackUsers...)
 	settings := &config.SlackConfig{ApprovalsChannel: "C0APPROVALS", DMApprovers: true}
 	settings.ExpiryWarning = stint.Duration(10 * time.Minute)
+	logs := &syncBuffer{}
 	a, err := New(Config{Service: svc, BotToken: testToken, SigningSecret: testSecret, APIURL: fake.APIURL(),
-		Settings: func() *config.SlackConfig { return settings }})
+		Settings: func() *config.SlackConfig { return settings },
+		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, err)
-	f := &fixture{app: a, svc: svc, store: db, slack: fake, clock: clk}
+	f := &fixture{app: a, svc: svc, store: db, slack: fake, clock: clk, logs: logs}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), testToken) || strings.Contains(logs.String(), testSecret) {
+			t.Errorf("a secret reached the log:\n%s", logs.String())
+		}
+	})
 	svc.EventJobs = func(e *stint.Event) []stint.Job {
 		jobs := a.EventJobs(e)
 		f.mu.Lock()
