@@ -38,6 +38,8 @@ type Reader interface {
 	DirectoryGet(ctx context.Context) (*Directory, error)
 	// ManagedList lists what `stint apply` created and has not deleted.
 	ManagedList(ctx context.Context, p *ManagedListParams) ([]*Managed, error)
+	// PostedMessageList lists the chat messages posted about requests.
+	PostedMessageList(ctx context.Context, p *PostedMessageListParams) ([]*PostedMessage, error)
 }
 
 // Tx is a store transaction.
@@ -59,6 +61,9 @@ type Tx interface {
 	ManagedPut(ctx context.Context, m *Managed) error
 	// ManagedDelete forgets the record, if there is one.
 	ManagedDelete(ctx context.Context, kind, key string) error
+	// PostedMessagePut records a posted message; recording one again for
+	// the same service, request and channel takes the new MessageID.
+	PostedMessagePut(ctx context.Context, m *PostedMessage) error
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
 }

@@ -37,6 +37,10 @@ type Service struct {
 	// subscribes to is queued for delivery in the event's transaction.
 	// Default: none.
 	Webhooks func() []stint.Webhook
+	// EventJobs, when set, returns more jobs to queue with each audit
+	// event, in the event's transaction (the Slack app's notifications),
+	// so that they are as durable as the change they report. Default: none.
+	EventJobs func(e *stint.Event) []stint.Job
 	// Admins returns the emails of stint administrators.
 	Admins func() []string
 	// Now defaults to time.Now.
@@ -220,19 +224,22 @@ func (s *Service) SyncDirectory(ctx context.Context) (*stint.Directory, error) {
 	return d, nil
 }
 
-// append writes an audit event and queues its webhook deliveries, in tx.
+// append writes an audit event and queues its webhook deliveries and
+// EventJobs, in tx.
 func (s *Service) append(ctx context.Context, tx stint.Tx, e *stint.Event) error {
 	if err := tx.EventAppend(ctx, e); err != nil {
 		return err
 	}
-	if s.Webhooks == nil {
-		return nil
-	}
 	var jobs []stint.Job
-	for _, w := range s.Webhooks() {
-		if w.Wants(e.Type) {
-			jobs = append(jobs, stint.Job{Args: stint.NotifyArgs{URL: w.URL, SecretEnv: w.SecretEnv, Event: *e}})
+	if s.Webhooks != nil {
+		for _, w := range s.Webhooks() {
+			if w.Wants(e.Type) {
+				jobs = append(jobs, stint.Job{Args: stint.NotifyArgs{URL: w.URL, SecretEnv: w.SecretEnv, Event: *e}})
+			}
 		}
+	}
+	if s.EventJobs != nil {
+		jobs = append(jobs, s.EventJobs(e)...)
 	}
 	if len(jobs) == 0 {
 		return nil

@@ -26,6 +26,7 @@ import (
 	"github.com/stint-dev/stint/jobs"
 	"github.com/stint-dev/stint/policy"
 	"github.com/stint-dev/stint/provider/identitycenter"
+	"github.com/stint-dev/stint/slack"
 	"github.com/stint-dev/stint/web"
 )
 
@@ -48,11 +49,15 @@ type Main struct {
 	// OnRevokeStart with it).
 	ServiceHook func(*access.Service)
 	Logger      *slog.Logger
+	// Getenv reads the Slack app's secrets. Default: os.Getenv.
+	Getenv func(string) string
 
 	Store    stint.Store
 	Service  *access.Service
 	Expirer  *jobs.Expirer
 	Registry *prometheus.Registry
+	// Slack is the Slack app, when the config has a slack section.
+	Slack *slack.App
 
 	cfg       atomic.Pointer[config.Config]
 	awsConfig *aws.Config // the SDK configuration the provider was built with
@@ -121,6 +126,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.ServiceHook(m.Service)
 	}
 	mets.observeService(m.Service)
+	if err := m.newSlack(cfg); err != nil {
+		return err
+	}
 	if err := m.syncDirectory(ctx); err != nil {
 		return err
 	}
@@ -133,6 +141,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			_, err := m.CheckDrift(ctx)
 			return err
 		}
+	}
+	if m.Slack != nil {
+		jc.Workers = append(jc.Workers, m.Slack.AddWorkers)
 	}
 	if m.Jobs != nil {
 		m.Jobs(&jc)
@@ -219,12 +230,16 @@ func (m *Main) serve(cfg *config.Config) error {
 		return stint.Errorf(stint.EUNAVAILABLE, "listen on %s: %v", addr, err)
 	}
 	m.ln = ln
-	h := web.New(web.Config{
+	wc := web.Config{
 		Service:  m.Service,
 		Ready:    func(ctx context.Context) error { return m.Store.Ping(ctx) },
 		Registry: m.Registry,
 		Logger:   m.Logger,
-	})
+	}
+	if m.Slack != nil {
+		wc.Slack = m.Slack.Handler()
+	}
+	h := web.New(wc)
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -67,6 +67,8 @@ type env struct {
 	dir   string
 	store string // store URL; default a SQLite file in dir
 	extra string // more top-level YAML for the config
+	// getenv, when set, is the server's environment (the Slack secrets).
+	getenv func(string) string
 }
 
 // stores lists the store kinds every end-to-end scenario runs on.
@@ -205,7 +207,7 @@ func (e *env) startWith(t *testing.T, endpoint string, hook func(*access.Service
 	m := &app.Main{ConfigPath: path, Addr: "127.0.0.1:0", AWS: &ac,
 		Logger:         slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		ProviderConfig: func(c *identitycenter.Config) { c.PollInterval = 50 * time.Millisecond },
-		ServiceHook:    hook}
+		ServiceHook:    hook, Getenv: e.getenv}
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { _ = m.Close() })
 	return m

@@ -44,6 +44,9 @@ type Options struct {
 	// Export writes the live Identity Center set-up as an identity file
 	// (`stint export`).
 	Export func(ctx context.Context, configPath string, identities bool) ([]byte, error)
+	// SlackManifest returns the Slack app manifest for a server reachable
+	// at baseURL (`stint slack manifest`).
+	SlackManifest func(baseURL, name string) ([]byte, error)
 	// IsTerminal reports whether a command's stdin or stdout (an io.Reader
 	// or io.Writer) is a terminal: plans are coloured, apply asks and draws
 	// a progress bar only then. Default: true for character devices.
@@ -206,6 +209,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 		a.canCmd(), a.whoCanCmd(), a.flowsCmd(),
 		a.serveCmd(), a.configCmd(), a.tokenCmd(),
 		a.planCmd(), a.applyCmd(), a.exportCmd(),
+		a.slackCmd(),
 	)
 	return root
 }

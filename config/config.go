@@ -75,6 +75,8 @@ type Config struct {
 	// Identity configures Identity Center as code in the server: drift
 	// detection against an identity file. Default: off.
 	Identity IdentityConfig `json:"identity" yaml:"identity"`
+	// Slack turns on the Slack app when set. Default: off.
+	Slack *SlackConfig `json:"slack,omitempty" yaml:"slack"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash
@@ -207,6 +209,12 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 		}
 		c.noteEnv("$.admins", "STINT_ADMINS")
 	}
+	if v := strings.TrimSpace(getenv("STINT_SLACK_APPROVALS_CHANNEL")); v != "" {
+		if c.Slack == nil {
+			c.Slack = &SlackConfig{}
+		}
+		set("STINT_SLACK_APPROVALS_CHANNEL", "$.slack.approvals_channel", &c.Slack.ApprovalsChannel)
+	}
 	if c.AWS.Region == "" {
 		set("AWS_REGION", "$.aws.region", &c.AWS.Region)
 	}
@@ -233,6 +241,9 @@ func (c *Config) SetDefaults() {
 	c.SyncInterval = cmp.Or(c.SyncInterval, stint.Duration(DefaultSyncInterval))
 	c.LogLevel = strings.ToLower(cmp.Or(c.LogLevel, DefaultLogLevel))
 	c.ExpiryLookahead = cmp.Or(c.ExpiryLookahead, stint.Duration(DefaultExpiryLookahead))
+	if c.Slack != nil {
+		c.Slack.setDefaults()
+	}
 	if strings.TrimSpace(c.Identity.File) != "" {
 		c.Identity.DriftInterval = cmp.Or(c.Identity.DriftInterval, stint.Duration(DefaultDriftInterval))
 	}

@@ -41,10 +41,15 @@
 //	STINT_AWS_INSTANCE_ARN  aws.instance_arn
 //	STINT_AWS_ENDPOINT      aws.endpoint
 //	STINT_LOG_LEVEL         log_level
+//	STINT_SLACK_APPROVALS_CHANNEL  slack.approvals_channel (turns the Slack app on)
 //
 // When neither STINT_AWS_REGION nor the file sets the region, AWS_REGION and
 // then AWS_DEFAULT_REGION are used, as the AWS SDK would. An empty variable
 // counts as unset.
+//
+// The slack section turns on the Slack app (see SlackConfig); its bot token
+// and signing secret are read from the environment variables it names
+// (STINT_SLACK_BOT_TOKEN and STINT_SLACK_SIGNING_SECRET by default).
 //
 // Beyond the file itself: Config.CheckAgainst checks names against a
 // directory snapshot (unknown groups, users, permission sets, OUs and

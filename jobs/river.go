@@ -48,6 +48,9 @@ type Config struct {
 	// Tasks are other periodic maintenance (garbage collection of stint's
 	// permission sets, ...), each run on the leader every Interval.
 	Tasks []Task
+	// Workers adds more workers (the Slack app's notifications) to
+	// River's. Default: none.
+	Workers []func(*river.Workers)
 	// MaxWorkers bounds concurrent jobs. Default: 50.
 	MaxWorkers int
 	// InsertOnly builds a client without workers (for CLI tools). Default: false.
@@ -100,6 +103,9 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 		return err
 	}})
 	river.AddWorker(workers, newNotifyWorker())
+	for _, add := range cfg.Workers {
+		add(workers)
+	}
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(cfg.ReconcileInterval, DefaultReconcileInterval)),
 			func() (river.JobArgs, *river.InsertOpts) {

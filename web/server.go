@@ -36,6 +36,10 @@ type Config struct {
 	// Now resolves relative times such as ?since=1h. Default: the service's
 	// Now, else time.Now.
 	Now func() time.Time
+	// Slack, when set, serves /slack/* (the Slack app's commands,
+	// interactions and options). It checks Slack's signatures and bounds
+	// bodies itself; no bearer token applies. Default: none.
+	Slack http.Handler
 }
 
 // Server is stint's HTTP handler.
@@ -48,6 +52,7 @@ type Server struct {
 	now      func() time.Time
 	metrics  *metrics
 	router   chi.Router
+	slack    http.Handler
 }
 
 // New builds the handler. It panics when cfg.Service is nil.
@@ -62,6 +67,7 @@ func New(cfg Config) *Server {
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		maxBody:  cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 		now:      cfg.Now,
+		slack:    cfg.Slack,
 	}
 	if s.now == nil {
 		s.now = cfg.Service.Now
@@ -98,6 +104,13 @@ func (s *Server) routes() chi.Router {
 			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 		}))
 	})
+
+	if s.slack != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(noStore)
+			r.Handle("/slack/*", s.slack)
+		})
+	}
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(noStore)

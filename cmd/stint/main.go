@@ -10,6 +10,7 @@ import (
 	"github.com/stint-dev/stint/app"
 	"github.com/stint-dev/stint/cli"
 	"github.com/stint-dev/stint/identityconfig"
+	"github.com/stint-dev/stint/slack"
 )
 
 func main() {
@@ -19,6 +20,7 @@ func main() {
 		CreateToken:    app.CreateToken,
 		ValidateConfig: app.ValidateConfig,
 		Plan:           plan,
+		SlackManifest:  slack.Manifest,
 		Apply:          apply,
 		Export: func(ctx context.Context, configPath string, identities bool) ([]byte, error) {
 			return app.Export(ctx, app.ExportOptions{IdentityOptions: app.IdentityOptions{ConfigPath: configPath}, Identities: identities})

@@ -10,6 +10,7 @@ type statements struct {
 	effectGet, effectInsert, effectUpdate, effectDelete string
 	eventInsert, tokenGet, tokenInsert, directoryPut    string
 	managedPut, managedDelete                           string
+	postedMessagePut                                    string
 }
 
 // stmt returns d's statements.
@@ -36,6 +37,9 @@ func (d *Dialect) stmt() *statements {
 			managedPut: "INSERT INTO managed (" + managedCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " + d.Placeholder(4) + ")" +
 				" ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name",
 			managedDelete: "DELETE FROM managed WHERE kind = " + p1 + " AND key = " + p2,
+			postedMessagePut: "INSERT INTO posted_messages (" + postedMessageCols + ") VALUES (" + p1 + ", " + p2 + ", " +
+				d.Placeholder(3) + ", " + d.Placeholder(4) + ", " + d.Placeholder(5) + ")" +
+				" ON CONFLICT (service, request_id, channel) DO UPDATE SET message_id = excluded.message_id",
 		}
 	})
 	return &d.stmts

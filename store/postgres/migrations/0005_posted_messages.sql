@@ -1,0 +1,14 @@
+-- posted_messages records the chat messages stint posted about a request
+-- (Slack approval messages), so that they are updated in place as the
+-- request and its grants change.
+CREATE TABLE posted_messages (
+    service    text NOT NULL,
+    request_id text NOT NULL,
+    channel    text NOT NULL,
+    message_id text NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (service, request_id, channel)
+);
+
+-- A button click names its message by channel and ts.
+CREATE INDEX posted_messages_by_message ON posted_messages (service, channel, message_id);
