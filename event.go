@@ -10,6 +10,11 @@ type Event struct {
 	Type    string         `json:"type"`  // e.g. request.created, grant.active
 	Subject string         `json:"subject"`
 	Data    map[string]any `json:"data,omitempty"`
+	// Seq, PrevHash and Hash place the event in the audit chain; the store
+	// sets them when the transaction that appended the event commits.
+	Seq      int64  `json:"seq,omitempty"`
+	PrevHash string `json:"prev_hash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
 }
 
 // Event types.

@@ -40,6 +40,15 @@ type Reader interface {
 	ManagedList(ctx context.Context, p *ManagedListParams) ([]*Managed, error)
 	// PostedMessageList lists the chat messages posted about requests.
 	PostedMessageList(ctx context.Context, p *PostedMessageListParams) ([]*PostedMessage, error)
+	// ChainHead returns the newest link of the audit chain.
+	ChainHead(ctx context.Context) (ChainHead, error)
+	// EventChain calls fn with every event of the chain from seq from on,
+	// in chain order, with its data as the chain's hash covers it (see
+	// CanonicalJSON), then with any event outside the chain (Seq 0). It
+	// stops at fn's first error and returns it.
+	EventChain(ctx context.Context, from int64, fn func(e *Event, data []byte) error) error
+	// CheckpointList lists the signed checkpoints, oldest first.
+	CheckpointList(ctx context.Context) ([]*Checkpoint, error)
 }
 
 // Tx is a store transaction.
@@ -53,7 +62,12 @@ type Tx interface {
 	EffectPut(ctx context.Context, e *Effect) error
 	// EffectDelete removes the effect if its version still matches (CAS).
 	EffectDelete(ctx context.Context, key string, version int64) error
+	// EventAppend stores the event; when the transaction commits it takes
+	// the next places of the audit chain, in the order appended, and its
+	// Seq, PrevHash and Hash are set.
 	EventAppend(ctx context.Context, e *Event) error
+	// CheckpointPut records a signed checkpoint of the chain.
+	CheckpointPut(ctx context.Context, c *Checkpoint) error
 	TokenCreate(ctx context.Context, t *Token) error
 	DirectoryPut(ctx context.Context, d *Directory) error
 	// ManagedPut records that apply created m; recording it again keeps

@@ -22,6 +22,8 @@ var dialect = &sqlstore.Dialect{
 	ScanNullTime: func(p **time.Time) any { return p },
 	ScanJSON:     func(p any) any { return p },
 	Translate:    translate,
+	LockRow:      " FOR UPDATE",
+	JSONText:     func(col string) string { return col + "::text" },
 }
 
 // pgxQuerier is what pgx runs statements on: the pool, a connection or a

@@ -62,7 +62,11 @@ func open(ctx context.Context, pool *pgxpool.Pool) (*DB, error) {
 		tx, err := pool.Begin(ctx)
 		return tx, txn{querier[pgx.Tx]{tx}}, err
 	}
-	return &DB{store: sqlstore.NewStore(dialect, querier[*pgxpool.Pool]{pool}, client, begin), pool: pool}, nil
+	db := &DB{store: sqlstore.NewStore(dialect, querier[*pgxpool.Pool]{pool}, client, begin), pool: pool}
+	if _, err := db.SealLegacy(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 // scanTimesInUTC makes conn return timestamptz values in UTC (pgx's default

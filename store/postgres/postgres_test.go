@@ -98,7 +98,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 	require.NoError(t, postgres.MigrateToVersion(ctx, dsn, 1))
 	conn, err := pgx.Connect(ctx, dsn)
 	require.NoError(t, err)
-	_, err = conn.Exec(ctx, storetest.V1Rows)
+	_, err = conn.Exec(ctx, storetest.V1Rows+storetest.V1Events)
 	require.NoError(t, err)
 	require.NoError(t, conn.Close(ctx))
 
@@ -152,4 +152,16 @@ func TestGrantListDueUsesIndex(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.Contains(t, plan, "grants_due")
 	require.NotContains(t, plan, "Sort", "the index gives the order")
+}
+
+func TestTamper(t *testing.T) {
+	t.Parallel()
+	postgres.TestServer(t)
+	storetest.ExerciseTamper(t, func(t *testing.T) (stint.Store, func(string) error) {
+		db := postgres.OpenTest(t)
+		return db, func(q string) error {
+			_, err := db.Pool().Exec(t.Context(), q)
+			return err
+		}
+	})
 }

@@ -75,7 +75,11 @@ func open(ctx context.Context, db *sql.DB) (*DB, error) {
 		tx, err := db.BeginTx(ctx, nil)
 		return tx, txn{querier[*sql.Tx]{tx}}, err
 	}
-	return &DB{store: sqlstore.NewStore(dialect, querier[*sql.DB]{db}, client, begin), db: db}, nil
+	s := &DB{store: sqlstore.NewStore(dialect, querier[*sql.DB]{db}, client, begin), db: db}
+	if _, err := s.SealLegacy(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // SQL returns the database handle, on which the jobs package runs River's

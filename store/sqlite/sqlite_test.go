@@ -67,7 +67,7 @@ func TestUpgradeKeepsData(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "stint.db")
 	old, err := sqlite.OpenAtVersion(ctx, path, 1)
 	require.NoError(t, err)
-	_, err = old.ExecContext(ctx, storetest.V1Rows)
+	_, err = old.ExecContext(ctx, storetest.V1Rows+storetest.V1Events)
 	require.NoError(t, err)
 	require.NoError(t, old.Close())
 
@@ -139,4 +139,15 @@ func TestOpenConcurrently(t *testing.T) {
 	for range 4 {
 		require.NoError(t, <-errs)
 	}
+}
+
+func TestTamper(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseTamper(t, func(t *testing.T) (stint.Store, func(string) error) {
+		db := sqlite.OpenTest(t)
+		return db, func(q string) error {
+			_, err := db.SQL().ExecContext(t.Context(), q)
+			return err
+		}
+	})
 }

@@ -55,6 +55,13 @@ type Dialect struct {
 	// Translate maps driver errors that mean something to stint's callers
 	// to coded errors, and returns others unchanged.
 	Translate func(err error) error
+	// LockRow is appended to a SELECT that locks the rows it reads until
+	// the transaction ends (" FOR UPDATE"); "" where transactions are
+	// serial anyway (SQLite).
+	LockRow string
+	// JSONText returns the expression that reads a JSON column as text.
+	// Default: the column itself.
+	JSONText func(col string) string
 
 	once  sync.Once
 	stmts statements

@@ -2,15 +2,23 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 
 	"github.com/stint-dev/stint"
 )
 
-const eventCols = "id, time, actor, type, subject, data"
+// eventInsertCols are what EventAppend writes; eventCols add the chain.
+const (
+	eventInsertCols = "id, time, actor, type, subject, data"
+	eventCols       = eventInsertCols + ", seq, prev_hash, hash"
+)
 
 func scanEvent(d *Dialect, s Row) (*stint.Event, error) {
 	var e stint.Event
-	err := s.Scan(&e.ID, d.ScanTime(&e.Time), &e.Actor, &e.Type, &e.Subject, d.ScanJSON(&e.Data))
+	var seq sql.NullInt64
+	err := s.Scan(&e.ID, d.ScanTime(&e.Time), &e.Actor, &e.Type, &e.Subject, d.ScanJSON(&e.Data), &seq, &e.PrevHash, &e.Hash)
+	e.Seq = seq.Int64
 	return &e, err
 }
 
@@ -35,14 +43,161 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	return list(ctx, r, "events", scanEvent, query, w.args...)
 }
 
-// EventAppend stores e as given (the caller sets ID and Time). It returns
-// ECONFLICT when the ID is taken.
+// pendingEvent is an event appended in a transaction, to be sealed into
+// the chain when it commits.
+type pendingEvent struct {
+	e    *stint.Event
+	data []byte // canonical JSON
+}
+
+// EventAppend stores e as given (the caller sets ID and Time), with its
+// data in canonical form; its place in the chain (Seq, PrevHash, Hash) is
+// set when the transaction commits. It returns ECONFLICT when the ID is
+// taken and EINVALID for data that is not JSON.
 func (t writer) EventAppend(ctx context.Context, e *stint.Event) error {
 	e.Time = Norm(e.Time)
-	data, err := jsonText("event data", e.Data)
+	data, err := stint.CanonicalJSON(e.Data)
+	if err != nil {
+		return stint.Errorf(stint.EINVALID, "event data cannot be stored as JSON: %v", err)
+	}
+	if err := t.insert(ctx, eventsTable, e.ID, t.d.stmt().eventInsert,
+		e.ID, t.d.Time(e.Time), e.Actor, e.Type, e.Subject, string(data)); err != nil {
+		return err
+	}
+	if t.pending != nil {
+		*t.pending = append(*t.pending, pendingEvent{e: e, data: data})
+	}
+	return nil
+}
+
+// seal gives the transaction's events their places in the chain, in the
+// order they were appended, after the head: it locks the head row, so
+// committing appenders take turns from here to their commit.
+func (t writer) seal(ctx context.Context) error {
+	if t.pending == nil || len(*t.pending) == 0 {
+		return nil
+	}
+	head, err := t.lockHead(ctx)
 	if err != nil {
 		return err
 	}
-	return t.insert(ctx, eventsTable, e.ID, t.d.stmt().eventInsert,
-		e.ID, t.d.Time(e.Time), e.Actor, e.Type, e.Subject, data)
+	for _, pe := range *t.pending {
+		seq := head.Seq + 1
+		hash := stint.ChainHash(head.Hash, seq, pe.e, pe.data)
+		if _, err := t.q.Exec(ctx, t.d.stmt().eventSeal, seq, head.Hash, hash, pe.e.ID); err != nil {
+			return fmt.Errorf("seal event %s into the audit chain: %w", pe.e.ID, t.d.Translate(err))
+		}
+		pe.e.Seq, pe.e.PrevHash, pe.e.Hash = seq, head.Hash, hash
+		head = stint.ChainHead{Seq: seq, Hash: hash}
+	}
+	if _, err := t.q.Exec(ctx, t.d.stmt().chainPut, head.Seq, head.Hash); err != nil {
+		return fmt.Errorf("move the audit chain's head: %w", t.d.Translate(err))
+	}
+	*t.pending = (*t.pending)[:0]
+	return nil
+}
+
+func (t writer) lockHead(ctx context.Context) (stint.ChainHead, error) {
+	var head stint.ChainHead
+	if err := t.q.QueryRow(ctx, t.d.stmt().chainLock).Scan(&head.Seq, &head.Hash); err != nil {
+		return head, fmt.Errorf("lock the audit chain's head: %w", t.d.Translate(err))
+	}
+	return head, nil
+}
+
+// sealLegacy seals the events that have no place in the chain (written
+// before the chain existed), oldest first.
+func (t writer) sealLegacy(ctx context.Context) (int, error) {
+	if _, err := t.lockHead(ctx); err != nil {
+		return 0, err
+	}
+	rows, err := t.q.Query(ctx, "SELECT id, time, actor, type, subject, "+t.d.JSONText("data")+" FROM events WHERE seq IS NULL ORDER BY time, id")
+	if err != nil {
+		return 0, fmt.Errorf("list events outside the audit chain: %w", t.d.Translate(err))
+	}
+	var legacy []pendingEvent
+	for rows.Next() {
+		var e stint.Event
+		var raw string
+		if err := rows.Scan(&e.ID, t.d.ScanTime(&e.Time), &e.Actor, &e.Type, &e.Subject, &raw); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("list events outside the audit chain: %w", err)
+		}
+		data, err := stint.CanonicalRaw([]byte(raw))
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("event %s: stored data is not JSON: %w", e.ID, err)
+		}
+		legacy = append(legacy, pendingEvent{e: &e, data: data})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("list events outside the audit chain: %w", t.d.Translate(err))
+	}
+	t.pending = &legacy
+	return len(legacy), t.seal(ctx)
+}
+
+// ChainHead returns the newest link of the audit chain.
+func (r Reader) ChainHead(ctx context.Context) (stint.ChainHead, error) {
+	var head stint.ChainHead
+	if err := r.q.QueryRow(ctx, "SELECT seq, hash FROM event_chain WHERE id = 1").Scan(&head.Seq, &head.Hash); err != nil {
+		return head, fmt.Errorf("read the audit chain's head: %w", r.d.Translate(err))
+	}
+	return head, nil
+}
+
+// EventChain calls fn with every event in the chain from seq from on, in
+// chain order, with its data as the hash covers it; then with the events
+// outside the chain (Seq 0), if any. It stops at fn's first error.
+func (r Reader) EventChain(ctx context.Context, from int64, fn func(e *stint.Event, data []byte) error) error {
+	query := "SELECT id, time, actor, type, subject, " + r.d.JSONText("data") + ", seq, prev_hash, hash FROM events" +
+		" WHERE seq >= " + r.d.Placeholder(1) + " OR seq IS NULL ORDER BY seq IS NULL, seq, time, id"
+	rows, err := r.q.Query(ctx, query, from)
+	if err != nil {
+		return fmt.Errorf("read the audit chain: %w", r.d.Translate(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e stint.Event
+		var raw string
+		var seq sql.NullInt64
+		if err := rows.Scan(&e.ID, r.d.ScanTime(&e.Time), &e.Actor, &e.Type, &e.Subject, &raw, &seq, &e.PrevHash, &e.Hash); err != nil {
+			return fmt.Errorf("read the audit chain: %w", err)
+		}
+		e.Seq = seq.Int64
+		data, err := stint.CanonicalRaw([]byte(raw))
+		if err != nil {
+			data = []byte(raw) // not JSON: the hash check will say it was changed
+		}
+		if err := fn(&e, data); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the audit chain: %w", r.d.Translate(err))
+	}
+	return nil
+}
+
+const checkpointCols = "seq, hash, time, key_id, signature"
+
+func scanCheckpoint(d *Dialect, s Row) (*stint.Checkpoint, error) {
+	var c stint.Checkpoint
+	err := s.Scan(&c.Seq, &c.Hash, d.ScanTime(&c.Time), &c.KeyID, &c.Signature)
+	return &c, err
+}
+
+// CheckpointList lists the checkpoints, oldest first.
+func (r Reader) CheckpointList(ctx context.Context) ([]*stint.Checkpoint, error) {
+	return list(ctx, r, "checkpoints", scanCheckpoint, "SELECT "+checkpointCols+" FROM checkpoints ORDER BY seq")
+}
+
+// CheckpointPut records a checkpoint; one for the same seq is replaced.
+func (t writer) CheckpointPut(ctx context.Context, c *stint.Checkpoint) error {
+	c.Time = Norm(c.Time)
+	if _, err := t.q.Exec(ctx, t.d.stmt().checkpointPut, c.Seq, c.Hash, t.d.Time(c.Time), c.KeyID, c.Signature); err != nil {
+		return fmt.Errorf("record checkpoint at %d: %w", c.Seq, t.d.Translate(err))
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ type statements struct {
 	eventInsert, tokenGet, tokenInsert, directoryPut    string
 	managedPut, managedDelete                           string
 	postedMessagePut                                    string
+	eventSeal, chainLock, chainPut, checkpointPut       string
 }
 
 // stmt returns d's statements.
@@ -29,7 +30,7 @@ func (d *Dialect) stmt() *statements {
 			effectInsert:  d.insertSQL(effectsTable, effectCols),
 			effectUpdate:  d.updateSQL(effectsTable, effectMutable),
 			effectDelete:  "DELETE FROM effects WHERE key = " + p1 + " AND version = " + p2,
-			eventInsert:   d.insertSQL(eventsTable, eventCols),
+			eventInsert:   d.insertSQL(eventsTable, eventInsertCols),
 			tokenGet:      "SELECT " + tokenCols + " FROM tokens WHERE hash = " + p1,
 			tokenInsert:   d.insertSQL(tokensTable, tokenCols),
 			directoryPut: "INSERT INTO directory (id, data, synced_at) VALUES (1, " + p1 + ", " + p2 + ")" +
@@ -37,6 +38,13 @@ func (d *Dialect) stmt() *statements {
 			managedPut: "INSERT INTO managed (" + managedCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " + d.Placeholder(4) + ")" +
 				" ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name",
 			managedDelete: "DELETE FROM managed WHERE kind = " + p1 + " AND key = " + p2,
+			eventSeal: "UPDATE events SET seq = " + p1 + ", prev_hash = " + p2 + ", hash = " + d.Placeholder(3) +
+				" WHERE id = " + d.Placeholder(4),
+			chainLock: "SELECT seq, hash FROM event_chain WHERE id = 1" + d.LockRow,
+			chainPut:  "UPDATE event_chain SET seq = " + p1 + ", hash = " + p2 + " WHERE id = 1",
+			checkpointPut: "INSERT INTO checkpoints (" + checkpointCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " +
+				d.Placeholder(4) + ", " + d.Placeholder(5) + ") ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, time = excluded.time," +
+				" key_id = excluded.key_id, signature = excluded.signature",
 			postedMessagePut: "INSERT INTO posted_messages (" + postedMessageCols + ") VALUES (" + p1 + ", " + p2 + ", " +
 				d.Placeholder(3) + ", " + d.Placeholder(4) + ", " + d.Placeholder(5) + ")" +
 				" ON CONFLICT (service, request_id, channel) DO UPDATE SET message_id = excluded.message_id",

@@ -39,7 +39,12 @@ func (s *Store[TTx]) Tx(ctx context.Context, fn func(tx stint.Tx) error) error {
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx[TTx]{writer: writer{Reader{d: s.d, q: txn}}, raw: raw, river: s.river}); err != nil {
+	tx := &Tx[TTx]{writer: writer{Reader: Reader{d: s.d, q: txn}, pending: &[]pendingEvent{}}, raw: raw, river: s.river}
+	err = fn(tx)
+	if err == nil {
+		err = tx.seal(ctx)
+	}
+	if err != nil {
 		if rbErr := txn.Rollback(context.WithoutCancel(ctx)); rbErr != nil {
 			return errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
@@ -51,8 +56,12 @@ func (s *Store[TTx]) Tx(ctx context.Context, fn func(tx stint.Tx) error) error {
 	return nil
 }
 
-// writer holds the writes of a Tx; they are not generic.
-type writer struct{ Reader }
+// writer holds the writes of a Tx; they are not generic. pending are the
+// events appended so far, sealed into the audit chain at commit.
+type writer struct {
+	Reader
+	pending *[]pendingEvent
+}
 
 // Tx is a stint.Tx on one transaction of type TTx. Its reads see its writes.
 type Tx[TTx any] struct {
@@ -95,4 +104,17 @@ func insertParams(jobs []stint.Job) ([]river.InsertManyParams, error) {
 		}
 	}
 	return params, nil
+}
+
+// SealLegacy seals, in one transaction, the events that have no place in
+// the audit chain yet (written before it existed), oldest first, and
+// returns how many. Stores call it when they open a database.
+func (s *Store[TTx]) SealLegacy(ctx context.Context) (int, error) {
+	var n int
+	err := s.Tx(ctx, func(tx stint.Tx) error {
+		var err error
+		n, err = tx.(*Tx[TTx]).sealLegacy(ctx)
+		return err
+	})
+	return n, err
 }

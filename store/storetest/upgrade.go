@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/audit"
 )
 
 // V1Rows inserts a request and two grants as stint wrote them at schema
@@ -37,6 +38,14 @@ VALUES
 	'222222222222', 'prod-ledger', 'ReadOnly', 'arn:aws:sso:::permissionSet/ssoins-1/ps-2', 'ended',
 	'2030-01-01T01:04:05.123456Z', '2030-01-01T02:04:05.123456Z', 'revoked', '2030-01-01T01:34:05.123456Z',
 	'carol@example.com', 0, '', '', 2, '2030-01-01T01:00:00.000001Z', '2030-01-01T01:34:05.123456Z', 5);
+`
+
+// V1Events are two events as stint wrote them before the audit chain; the
+// store seals them into it, oldest first, when it opens the database.
+const V1Events = `
+INSERT INTO events (id, time, actor, type, subject, data) VALUES
+	('ev-v1-b', '2030-01-02T01:05:05.123456Z', 'bob@example.com', 'request.approved', 'req-v1', '{"comment":"ok","n":2}'),
+	('ev-v1-a', '2030-01-02T01:04:05.123456Z', 'alice@example.com', 'request.created', 'req-v1', '{"reason":"INC-4211"}');
 `
 
 // CheckV1Rows checks a store opened on a database holding V1Rows and
@@ -109,9 +118,20 @@ func CheckV1Rows(t *testing.T, s stint.Store) {
 	due, err = s.GrantListDue(ctx, &stint.GrantListDueParams{Before: v1(1, 2, 5, 0, 0, 0)})
 	require.NoError(t, err)
 	require.Empty(t, due)
+
+	// The events written before the chain are sealed into it, oldest first,
+	// and the trail verifies.
+	events, err := s.EventList(ctx, &stint.EventListParams{Subject: "req-v1"})
+	require.NoError(t, err)
+	require.Len(t, events, 2)
+	require.Equal(t, []string{"ev-v1-a", "ev-v1-b"}, []string{events[0].ID, events[1].ID})
+	require.Equal(t, []int64{1, 2}, []int64{events[0].Seq, events[1].Seq})
+	rep, err := audit.Verify(ctx, s, nil)
+	require.NoError(t, err)
+	require.True(t, rep.OK(), "broken: %v", rep.Broken)
 }
 
 // SchemaVersion is the number of the newest migration, which both stores
 // carry (migrations/NNNN_*.sql); upgrade tests check a migrated database
 // reaches it.
-const SchemaVersion = 5
+const SchemaVersion = 8
