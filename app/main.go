@@ -135,6 +135,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	jc := jobs.Config{Service: m.Service, Logger: m.Logger,
 		ReconcileInterval: time.Duration(cfg.ReconcileInterval), SyncInterval: time.Duration(cfg.SyncInterval)}
 	jc.Tasks = append(jc.Tasks, m.resources.tasks()...)
+	signer, err := checkpointSigner(cfg)
+	if err != nil {
+		return err
+	}
+	if signer != nil {
+		jc.Tasks = append(jc.Tasks, checkpointTask(signer, store, time.Duration(cfg.Audit.CheckpointInterval)))
+	}
 	if cfg.IdentityFile() != "" {
 		jc.DriftInterval = time.Duration(cfg.Identity.DriftInterval)
 		jc.Drift = func(ctx context.Context) error {
@@ -286,6 +293,12 @@ func (m *Main) Close() error {
 	}
 	if m.cancel != nil {
 		m.cancel()
+	}
+	if m.Store != nil && m.cfg.Load() != nil {
+		// A last checkpoint vouches for everything this process wrote.
+		if err := m.Checkpoint(ctx); err != nil {
+			m.log().Warn("final audit checkpoint failed", "err", err)
+		}
 	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())

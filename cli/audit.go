@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ grant IDs.`,
 	since := cmd.Flags().String("since", "", "only events after this RFC 3339 time, or this long ago (1h, 7d)")
 	subject := cmd.Flags().String("subject", "", "only events about this request or grant ID")
 	limit, limitCheck := addLimit(cmd, "at most this many, the newest (default: the server's, 1000)")
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd())
 	return listCmd(a, cmd, listing[*stint.Event]{
 		checks: []check{func() error { return checkSince(*since) }, limitCheck},
 		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]*stint.Event, error) {
@@ -80,6 +82,85 @@ func (a *app) whoamiCmd() *cobra.Command {
 		d.add("Admin", yesNo(p.Admin))
 		d.add("Server", c.Server())
 		return d.flush()
+	})
+	return cmd
+}
+
+// ExitBroken is the exit code of `stint audit verify` for a broken trail.
+const ExitBroken = 8
+
+func (a *app) auditVerifyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check that the audit trail is intact: the hash chain and the signed checkpoints",
+		Long: `Check the whole audit trail in the config's store: every event's place in the
+hash chain, its link to the event before it and its hash, the chain's head,
+and every signed checkpoint (with the config's audit keys and --key).
+Reports the first broken link.
+
+Works on the store directly, also while the server runs. Exit codes: 0
+intact, 8 broken, others as for every command.`,
+		Example: `  stint audit verify --config /etc/stint/stint.yaml
+  stint audit verify --key MCowBQYDK2VwAyEA... -o json`,
+		Args: noArgsCmd,
+	}
+	path := addConfig(cmd)
+	keys := cmd.Flags().StringArray("key", nil, "also accept checkpoints signed with this base64 ed25519 public key (repeatable)")
+	out := addOutput(cmd)
+	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
+		if err := out.check(); err != nil {
+			return err
+		}
+		if a.opts.VerifyAudit == nil {
+			return stint.Errorf(stint.EINTERNAL, "this build of stint cannot verify the audit trail")
+		}
+		rep, err := a.opts.VerifyAudit(cmd.Context(), a.configPath(cmd, *path), *keys)
+		if err != nil {
+			return err
+		}
+		w := cmd.OutOrStdout()
+		if out.json() {
+			err = writeJSON(w, rep)
+		} else if rep.OK() {
+			_, err = fmt.Fprintf(w, "ok: %d events, chain head %d (%s), %d checkpoints verified\n", rep.Events, rep.Head.Seq, short(rep.Head.Hash), rep.Checkpoints)
+		} else {
+			_, err = fmt.Fprintf(w, "BROKEN %s\n(%d events read before it; %d checkpoints verified)\n", rep.Broken, rep.Events, rep.Checkpoints)
+		}
+		if err == nil && !rep.OK() {
+			return &printedError{code: ExitBroken}
+		}
+		return err
+	})
+	return cmd
+}
+
+func short(hash string) string {
+	if len(hash) > 12 {
+		return hash[:12]
+	}
+	return hash
+}
+
+func (a *app) auditKeygenCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Make an ed25519 key pair for signing audit checkpoints",
+		Long: `Print a new key pair for audit checkpoints: put the private key in the
+environment variable that audit.checkpoint_key_env names (never in the
+config file), and the public key in audit.public_keys of every config that
+verifies the trail.`,
+		Args: noArgsCmd,
+	}
+	cmd.RunE = run(func(cmd *cobra.Command, args []string) error {
+		if a.opts.AuditKeygen == nil {
+			return stint.Errorf(stint.EINTERNAL, "this build of stint cannot make keys")
+		}
+		priv, pub, err := a.opts.AuditKeygen()
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(cmd.OutOrStdout(), "private key (keep secret; set it in audit.checkpoint_key_env's variable): %s\npublic key (audit.public_keys, stint audit verify --key): %s\n", priv, pub)
+		return err
 	})
 	return cmd
 }

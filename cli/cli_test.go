@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/audit"
 	"github.com/stint-dev/stint/cli"
 )
 
@@ -592,4 +593,33 @@ func TestCompletion(t *testing.T) {
 	require.Contains(t, res.stdout, fxPending.ID+"\talice@example.com prod-payments/AdministratorAccess")
 	res = runCLI(t, cli.Options{}, env, "__complete", "grants", "-o", "")
 	require.Contains(t, res.stdout, "table\njson\n")
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	t.Parallel()
+	intact := &audit.Report{Events: 42, Head: stint.ChainHead{Seq: 42, Hash: "0123456789abcdef0123"}, Checkpoints: 3}
+	broken := &audit.Report{Events: 6, Head: stint.ChainHead{Seq: 9}, Broken: &audit.Break{Seq: 7, EventID: "01J7", Reason: "its hash does not match its content"}}
+	for _, tc := range []struct {
+		name     string
+		rep      *audit.Report
+		args     []string
+		wantCode int
+		want     string
+	}{
+		{"intact", intact, nil, 0, "ok: 42 events, chain head 42 (0123456789ab), 3 checkpoints verified\n"},
+		{"broken", broken, nil, cli.ExitBroken, "BROKEN at seq 7 (event 01J7): its hash does not match its content\n(6 events read before it; 0 checkpoints verified)\n"},
+		{"json", intact, []string{"-o", "json"}, 0, `"checkpoints": 3`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var gotKeys []string
+			opts := cli.Options{VerifyAudit: func(ctx context.Context, path string, keys []string) (*audit.Report, error) {
+				gotKeys = keys
+				return tc.rep, nil
+			}}
+			res := runCLI(t, opts, nil, append([]string{"audit", "verify", "--key", "K1"}, tc.args...)...)
+			require.Equal(t, tc.wantCode, res.code, "stderr: %s", res.stderr)
+			require.Contains(t, res.stdout, tc.want)
+			require.Equal(t, []string{"K1"}, gotKeys)
+		})
+	}
 }

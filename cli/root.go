@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/audit"
 	"github.com/stint-dev/stint/client"
 	"github.com/stint-dev/stint/identityconfig"
 )
@@ -44,6 +45,13 @@ type Options struct {
 	// Export writes the live Identity Center set-up as an identity file
 	// (`stint export`).
 	Export func(ctx context.Context, configPath string, identities bool) ([]byte, error)
+	// VerifyAudit checks the audit trail in the config's store with the
+	// config's checkpoint keys and the extra public keys given (`stint
+	// audit verify`).
+	VerifyAudit func(ctx context.Context, configPath string, keys []string) (*audit.Report, error)
+	// AuditKeygen returns a new checkpoint key pair, base64 (`stint audit
+	// keygen`).
+	AuditKeygen func() (private, public string, err error)
 	// SlackManifest returns the Slack app manifest for a server reachable
 	// at baseURL (`stint slack manifest`).
 	SlackManifest func(baseURL, name string) ([]byte, error)

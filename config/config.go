@@ -27,6 +27,7 @@ const (
 	DefaultExpiryLookahead    = 10 * time.Second
 	DefaultDriftInterval      = time.Hour
 	DefaultMemberRole         = "OrganizationAccountAccessRole"
+	DefaultCheckpointInterval = time.Hour
 	// MinDriftInterval keeps scheduled plans from eating the Identity
 	// Center call budget that grants need.
 	MinDriftInterval = time.Minute
@@ -77,6 +78,9 @@ type Config struct {
 	Identity IdentityConfig `json:"identity" yaml:"identity"`
 	// Slack turns on the Slack app when set. Default: off.
 	Slack *SlackConfig `json:"slack,omitempty" yaml:"slack"`
+	// Audit configures the tamper-evident audit trail's signed
+	// checkpoints. Default: no checkpoints (the hash chain alone).
+	Audit AuditConfig `json:"audit" yaml:"audit"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash
@@ -126,6 +130,22 @@ type IdentityConfig struct {
 	// Prune also counts what the file does not declare as drift, as `stint
 	// plan --prune` does. Default: false.
 	Prune bool `json:"prune,omitempty" yaml:"prune"`
+}
+
+// AuditConfig configures checkpoints: signed statements of the audit
+// chain's head, which reveal a truncated trail.
+type AuditConfig struct {
+	// CheckpointKeyEnv names the environment variable holding the ed25519
+	// private key that signs checkpoints (base64, as `stint audit keygen`
+	// prints it). Default: "" (no checkpoints).
+	CheckpointKeyEnv string `json:"checkpoint_key_env,omitempty" yaml:"checkpoint_key_env"`
+	// CheckpointInterval is the time between checkpoints, on the leader.
+	// Default: 1h.
+	CheckpointInterval stint.Duration `json:"checkpoint_interval,omitempty" yaml:"checkpoint_interval"`
+	// PublicKeys are the base64 ed25519 public keys `stint audit verify`
+	// accepts checkpoints from, besides the checkpoint key's own (keep old
+	// ones here after a rotation). Default: none.
+	PublicKeys []string `json:"public_keys,omitempty" yaml:"public_keys"`
 }
 
 // IdentityFile returns Identity.File, resolved against the config file's
@@ -246,6 +266,9 @@ func (c *Config) SetDefaults() {
 	}
 	if strings.TrimSpace(c.Identity.File) != "" {
 		c.Identity.DriftInterval = cmp.Or(c.Identity.DriftInterval, stint.Duration(DefaultDriftInterval))
+	}
+	if c.Audit.CheckpointKeyEnv != "" {
+		c.Audit.CheckpointInterval = cmp.Or(c.Audit.CheckpointInterval, stint.Duration(DefaultCheckpointInterval))
 	}
 }
 

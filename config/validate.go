@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math"
@@ -155,6 +156,22 @@ func (ch *checker) top() {
 		}
 	}
 	ch.identity()
+	ch.audit()
+}
+
+func (ch *checker) audit() {
+	a := ch.c.Audit
+	if a.CheckpointKeyEnv != "" && !envName.MatchString(a.CheckpointKeyEnv) {
+		ch.at("$.audit.checkpoint_key_env", "checkpoint_key_env %q must name an environment variable (letters, digits, _), not hold the key", a.CheckpointKeyEnv)
+	}
+	if d := time.Duration(a.CheckpointInterval); d != 0 && d < time.Minute {
+		ch.at("$.audit.checkpoint_interval", "checkpoint_interval %s is shorter than 1m", d)
+	}
+	for i, k := range a.PublicKeys {
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k)); err != nil || len(b) != 32 {
+			ch.at(fmt.Sprintf("$.audit.public_keys[%d]", i), "public key %d is not a base64 ed25519 public key (32 bytes), as `stint audit keygen` prints it", i)
+		}
+	}
 }
 
 func (ch *checker) identity() {

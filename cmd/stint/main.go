@@ -19,6 +19,8 @@ func main() {
 		Serve:          app.Serve,
 		CreateToken:    app.CreateToken,
 		ValidateConfig: app.ValidateConfig,
+		VerifyAudit:    app.VerifyAudit,
+		AuditKeygen:    app.AuditKeygen,
 		Plan:           plan,
 		SlackManifest:  slack.Manifest,
 		Apply:          apply,
