@@ -43,8 +43,9 @@ type Reader interface {
 	// ChainHead returns the newest link of the audit chain.
 	ChainHead(ctx context.Context) (ChainHead, error)
 	// EventChain calls fn with every event of the chain from seq from on,
-	// in chain order, with its data as the chain's hash covers it (see
-	// CanonicalJSON), then with any event outside the chain (Seq 0). It
+	// in chain order, with its data as the store keeps it (the hash covers
+	// its CanonicalRaw form, which a store that reformats JSON returns
+	// differently), then with any event outside the chain (Seq 0). It
 	// stops at fn's first error and returns it.
 	EventChain(ctx context.Context, from int64, fn func(e *Event, data []byte) error) error
 	// CheckpointList lists the signed checkpoints, oldest first.

@@ -88,7 +88,7 @@ func Verify(ctx context.Context, r stint.Reader, keys []ed25519.PublicKey) (*Rep
 			b = &Break{Seq: want, EventID: e.ID, Reason: fmt.Sprintf("event %d is missing: the next one found is %d", want, e.Seq)}
 		case e.PrevHash != prev:
 			b = &Break{Seq: e.Seq, EventID: e.ID, Reason: "it does not link to the event before it: events were removed, reordered or rewritten"}
-		case stint.ChainHash(prev, e.Seq, e, data) != e.Hash:
+		case !hashMatches(prev, e, data):
 			b = &Break{Seq: e.Seq, EventID: e.ID, Reason: "its hash does not match its content: the event was changed after it was written"}
 		}
 		if c := bySeq[e.Seq]; b == nil && c != nil && c.Hash != e.Hash {
@@ -137,4 +137,16 @@ func checkSignature(c *stint.Checkpoint, keys []ed25519.PublicKey) *Break {
 		}
 	}
 	return &Break{Seq: c.Seq, Reason: fmt.Sprintf("the checkpoint is signed with key %s, which was not given; pass its public key", c.KeyID)}
+}
+
+// hashMatches checks the event's hash over its data as stored (canonical
+// already where the store keeps JSON as written), else over the data's
+// canonical form (where the store reformats JSON, as PostgreSQL's jsonb
+// does).
+func hashMatches(prev string, e *stint.Event, stored []byte) bool {
+	if stint.ChainHash(prev, e.Seq, e, stored) == e.Hash {
+		return true
+	}
+	canon, err := stint.CanonicalRaw(stored)
+	return err == nil && stint.ChainHash(prev, e.Seq, e, canon) == e.Hash
 }

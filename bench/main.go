@@ -42,6 +42,7 @@ func main() {
 	scaleOnly := flag.Bool("scale-only", false, "measure only identity as code at scale (plan for 1,000 accounts)")
 	scaleUsers := flag.Int("scale-users", 500, "identity store users in the scale figure")
 	resourcesOnly := flag.Bool("resources-only", false, "measure only resource-level access (discovery, grant and revoke per type)")
+	auditOnly := flag.Bool("audit-only", false, "measure only the audit trail (append with the hash chain, verify a million events)")
 	flag.Parse()
 	const identityName = "identity as code: 500 assignments (10 accounts x 50 groups), stint vs Terraform"
 	const resourcesName = "resource-level access: discovery across 50 accounts, grant and revoke per type (moto)"
@@ -57,6 +58,11 @@ func main() {
 	}
 	if *resourcesOnly {
 		run(resourcesName, resourcesBench)
+		return
+	}
+	const auditName = "audit trail: append with the hash chain, verify 1,000,000 events"
+	if *auditOnly {
+		run(auditName, auditBench)
 		return
 	}
 	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
@@ -85,6 +91,7 @@ func main() {
 	})
 	run(identityName, identityBench)
 	run(resourcesName, resourcesBench)
+	run(auditName, auditBench)
 	run(scaleName, scale)
 }
 

@@ -4,15 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/stint-dev/stint"
 )
 
-// eventInsertCols are what EventAppend writes; eventCols add the chain.
-const (
-	eventInsertCols = "id, time, actor, type, subject, data"
-	eventCols       = eventInsertCols + ", seq, prev_hash, hash"
-)
+// eventCols are an event's columns, its place in the chain last.
+const eventCols = "id, time, actor, type, subject, data, seq, prev_hash, hash"
 
 func scanEvent(d *Dialect, s Row) (*stint.Event, error) {
 	var e stint.Event
@@ -50,29 +48,35 @@ type pendingEvent struct {
 	data []byte // canonical JSON
 }
 
-// EventAppend stores e as given (the caller sets ID and Time), with its
-// data in canonical form; its place in the chain (Seq, PrevHash, Hash) is
-// set when the transaction commits. It returns ECONFLICT when the ID is
-// taken and EINVALID for data that is not JSON.
+// EventAppend checks e (the caller sets ID and Time) and queues it; the
+// transaction writes it when it commits, in its place in the chain after
+// the events already there (Seq, PrevHash and Hash are then set), with its
+// data in canonical form. So a transaction's reads do not see the events
+// it appends. Committing returns ECONFLICT when an ID is taken; EventAppend
+// returns EINVALID for a missing ID or data that is not JSON.
 func (t writer) EventAppend(ctx context.Context, e *stint.Event) error {
+	if e.ID == "" {
+		return stint.Errorf(stint.EINVALID, "event has no id; set it before creating")
+	}
 	e.Time = Norm(e.Time)
 	data, err := stint.CanonicalJSON(e.Data)
 	if err != nil {
 		return stint.Errorf(stint.EINVALID, "event data cannot be stored as JSON: %v", err)
 	}
-	if err := t.insert(ctx, eventsTable, e.ID, t.d.stmt().eventInsert,
-		e.ID, t.d.Time(e.Time), e.Actor, e.Type, e.Subject, string(data)); err != nil {
-		return err
+	if t.pending == nil {
+		return stint.Errorf(stint.EINTERNAL, "EventAppend outside a transaction")
 	}
-	if t.pending != nil {
-		*t.pending = append(*t.pending, pendingEvent{e: e, data: data})
-	}
+	*t.pending = append(*t.pending, pendingEvent{e: e, data: data})
 	return nil
 }
 
-// seal gives the transaction's events their places in the chain, in the
-// order they were appended, after the head: it locks the head row, so
-// committing appenders take turns from here to their commit.
+// sealBatch bounds the rows of one INSERT (9 arguments each).
+const sealBatch = 500
+
+// seal writes the transaction's events in their places in the chain, in
+// the order they were appended, after the head: it locks the head row, so
+// committing appenders take turns from here to their commit, and writes
+// the events with one INSERT per 500.
 func (t writer) seal(ctx context.Context) error {
 	if t.pending == nil || len(*t.pending) == 0 {
 		return nil
@@ -81,14 +85,45 @@ func (t writer) seal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, pe := range *t.pending {
-		seq := head.Seq + 1
-		hash := stint.ChainHash(head.Hash, seq, pe.e, pe.data)
-		if _, err := t.q.Exec(ctx, t.d.stmt().eventSeal, seq, head.Hash, hash, pe.e.ID); err != nil {
-			return fmt.Errorf("seal event %s into the audit chain: %w", pe.e.ID, t.d.Translate(err))
+	pending := *t.pending
+	for start := 0; start < len(pending); start += sealBatch {
+		batch := pending[start:min(start+sealBatch, len(pending))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO events (" + eventCols + ") VALUES ")
+		args := make([]any, 0, 9*len(batch))
+		for i, pe := range batch {
+			seq := head.Seq + 1
+			hash := stint.ChainHash(head.Hash, seq, pe.e, pe.data)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := range 9 {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(t.d.Placeholder(len(args) + j + 1))
+			}
+			b.WriteString(")")
+			args = append(args, pe.e.ID, t.d.Time(pe.e.Time), pe.e.Actor, pe.e.Type, pe.e.Subject, string(pe.data), seq, head.Hash, hash)
+			pe.e.Seq, pe.e.PrevHash, pe.e.Hash = seq, head.Hash, hash
+			head = stint.ChainHead{Seq: seq, Hash: hash}
 		}
-		pe.e.Seq, pe.e.PrevHash, pe.e.Hash = seq, head.Hash, hash
-		head = stint.ChainHead{Seq: seq, Hash: hash}
+		b.WriteString(" ON CONFLICT DO NOTHING")
+		n, err := t.q.Exec(ctx, b.String(), args...)
+		if err != nil {
+			return fmt.Errorf("write %d events into the audit chain: %w", len(batch), t.d.Translate(err))
+		}
+		if int(n) != len(batch) {
+			ids := make([]string, 0, len(batch))
+			for _, pe := range batch {
+				ids = append(ids, pe.e.ID)
+			}
+			if len(ids) > 3 {
+				ids = append(ids[:3], "...")
+			}
+			return stint.Errorf(stint.ECONFLICT, "event %s already exists (%d of %d written); events are not replaced", strings.Join(ids, ", "), n, len(batch))
+		}
 	}
 	if _, err := t.q.Exec(ctx, t.d.stmt().chainPut, head.Seq, head.Hash); err != nil {
 		return fmt.Errorf("move the audit chain's head: %w", t.d.Translate(err))
@@ -106,9 +141,10 @@ func (t writer) lockHead(ctx context.Context) (stint.ChainHead, error) {
 }
 
 // sealLegacy seals the events that have no place in the chain (written
-// before the chain existed), oldest first.
+// before the chain existed), oldest first, updating them in place.
 func (t writer) sealLegacy(ctx context.Context) (int, error) {
-	if _, err := t.lockHead(ctx); err != nil {
+	head, err := t.lockHead(ctx)
+	if err != nil {
 		return 0, err
 	}
 	rows, err := t.q.Query(ctx, "SELECT id, time, actor, type, subject, "+t.d.JSONText("data")+" FROM events WHERE seq IS NULL ORDER BY time, id")
@@ -134,8 +170,21 @@ func (t writer) sealLegacy(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("list events outside the audit chain: %w", t.d.Translate(err))
 	}
-	t.pending = &legacy
-	return len(legacy), t.seal(ctx)
+	if len(legacy) == 0 {
+		return 0, nil
+	}
+	for _, pe := range legacy {
+		seq := head.Seq + 1
+		hash := stint.ChainHash(head.Hash, seq, pe.e, pe.data)
+		if _, err := t.q.Exec(ctx, t.d.stmt().eventSeal, seq, head.Hash, hash, string(pe.data), pe.e.ID); err != nil {
+			return 0, fmt.Errorf("seal event %s into the audit chain: %w", pe.e.ID, t.d.Translate(err))
+		}
+		head = stint.ChainHead{Seq: seq, Hash: hash}
+	}
+	if _, err := t.q.Exec(ctx, t.d.stmt().chainPut, head.Seq, head.Hash); err != nil {
+		return 0, fmt.Errorf("move the audit chain's head: %w", t.d.Translate(err))
+	}
+	return len(legacy), nil
 }
 
 // ChainHead returns the newest link of the audit chain.
@@ -148,8 +197,8 @@ func (r Reader) ChainHead(ctx context.Context) (stint.ChainHead, error) {
 }
 
 // EventChain calls fn with every event in the chain from seq from on, in
-// chain order, with its data as the hash covers it; then with the events
-// outside the chain (Seq 0), if any. It stops at fn's first error.
+// chain order, with its data as stored; then with the events outside the
+// chain (Seq 0), if any. It stops at fn's first error.
 func (r Reader) EventChain(ctx context.Context, from int64, fn func(e *stint.Event, data []byte) error) error {
 	query := "SELECT id, time, actor, type, subject, " + r.d.JSONText("data") + ", seq, prev_hash, hash FROM events" +
 		" WHERE seq >= " + r.d.Placeholder(1) + " OR seq IS NULL ORDER BY seq IS NULL, seq, time, id"
@@ -166,11 +215,7 @@ func (r Reader) EventChain(ctx context.Context, from int64, fn func(e *stint.Eve
 			return fmt.Errorf("read the audit chain: %w", err)
 		}
 		e.Seq = seq.Int64
-		data, err := stint.CanonicalRaw([]byte(raw))
-		if err != nil {
-			data = []byte(raw) // not JSON: the hash check will say it was changed
-		}
-		if err := fn(&e, data); err != nil {
+		if err := fn(&e, []byte(raw)); err != nil {
 			return err
 		}
 	}

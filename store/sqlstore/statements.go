@@ -8,7 +8,7 @@ type statements struct {
 	requestGet, requestInsert, requestUpdate            string
 	grantGet, grantInsert, grantUpdate, grantListDue    string
 	effectGet, effectInsert, effectUpdate, effectDelete string
-	eventInsert, tokenGet, tokenInsert, directoryPut    string
+	tokenGet, tokenInsert, directoryPut                 string
 	managedPut, managedDelete                           string
 	postedMessagePut                                    string
 	eventSeal, chainLock, chainPut, checkpointPut       string
@@ -30,7 +30,6 @@ func (d *Dialect) stmt() *statements {
 			effectInsert:  d.insertSQL(effectsTable, effectCols),
 			effectUpdate:  d.updateSQL(effectsTable, effectMutable),
 			effectDelete:  "DELETE FROM effects WHERE key = " + p1 + " AND version = " + p2,
-			eventInsert:   d.insertSQL(eventsTable, eventInsertCols),
 			tokenGet:      "SELECT " + tokenCols + " FROM tokens WHERE hash = " + p1,
 			tokenInsert:   d.insertSQL(tokensTable, tokenCols),
 			directoryPut: "INSERT INTO directory (id, data, synced_at) VALUES (1, " + p1 + ", " + p2 + ")" +
@@ -39,7 +38,7 @@ func (d *Dialect) stmt() *statements {
 				" ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name",
 			managedDelete: "DELETE FROM managed WHERE kind = " + p1 + " AND key = " + p2,
 			eventSeal: "UPDATE events SET seq = " + p1 + ", prev_hash = " + p2 + ", hash = " + d.Placeholder(3) +
-				" WHERE id = " + d.Placeholder(4),
+				", data = " + d.Placeholder(4) + " WHERE id = " + d.Placeholder(5),
 			chainLock: "SELECT seq, hash FROM event_chain WHERE id = 1" + d.LockRow,
 			chainPut:  "UPDATE event_chain SET seq = " + p1 + ", hash = " + p2 + " WHERE id = 1",
 			checkpointPut: "INSERT INTO checkpoints (" + checkpointCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " +
