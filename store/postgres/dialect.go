@@ -21,6 +21,7 @@ var dialect = &sqlstore.Dialect{
 	ScanTime:     func(p *time.Time) any { return p },
 	ScanNullTime: func(p **time.Time) any { return p },
 	ScanJSON:     func(p any) any { return p },
+	TextOf:       func(col string) string { return col + "::text" },
 	Translate:    translate,
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/stint-dev/stint"
 )
@@ -29,6 +30,24 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	}
 	if p.Type != "" {
 		w.add("type = " + w.arg(p.Type))
+	}
+	if !p.Until.IsZero() {
+		w.add("time < " + w.arg(r.d.Time(Norm(p.Until))))
+	}
+	if p.Actor != "" {
+		w.add("lower(actor) = " + w.arg(strings.ToLower(p.Actor)))
+	}
+	if p.Text != "" {
+		subject := w.arg(p.Text)
+		w.add("(subject = " + subject + " OR lower(" + r.d.textOf("data") + ") LIKE " + w.likeArg(p.Text) + ` ESCAPE '\')`)
+	}
+	if p.BeforeID != "" {
+		w.add("(time, id) < (SELECT time, id FROM events WHERE id = " + w.arg(p.BeforeID) + ")")
+	}
+	if p.AfterID != "" {
+		w.add("(time, id) > (SELECT time, id FROM events WHERE id = " + w.arg(p.AfterID) + ")")
+		query := "SELECT " + eventCols + " FROM events" + w.sql() + " ORDER BY time, id LIMIT " + w.arg(limit(p.Limit, 1000, 0))
+		return list(ctx, r, "events", scanEvent, query, w.args...)
 	}
 	query := "SELECT " + eventCols + " FROM (SELECT " + eventCols + " FROM events" + w.sql() +
 		" ORDER BY time DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 1000, 0)) + ") newest ORDER BY time, id"
