@@ -44,6 +44,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch.groups()
 	ch.flows()
 	ch.webhooks()
+	ch.portal()
 	return ch.problems
 }
 
