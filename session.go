@@ -58,4 +58,3 @@ func (s *Session) Expired(now time.Time, idle time.Duration) bool {
 	}
 	return idle > 0 && !now.Before(s.SeenAt.Add(idle))
 }
-

@@ -124,6 +124,9 @@ type EventListParams struct {
 	// AfterID pages forwards (exports): only events newer than that event
 	// are considered, and the OLDEST Limit of them are returned.
 	AfterID string
+	// Oldest returns the oldest Limit events rather than the newest (the
+	// first page of a forward paging; AfterID implies it).
+	Oldest bool
 }
 
 // Job is a durable unit of background work, inserted with Tx.Enqueue.

@@ -623,7 +623,7 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 // events of their own requests and grants and their own actions.
 func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*stint.Event, error) {
 	p := &stint.EventListParams{Since: in.Since, Until: in.Until, Subject: in.Subject, Actor: in.Actor, Type: in.Type,
-		Text: in.Text, BeforeID: in.BeforeID, AfterID: in.AfterID, Limit: in.Limit}
+		Text: in.Text, BeforeID: in.BeforeID, AfterID: in.AfterID, Oldest: in.Oldest, Limit: in.Limit}
 	if c.Admin {
 		return s.Store.EventList(ctx, p)
 	}

@@ -131,8 +131,8 @@ type GrantsInput struct {
 	Limit    int
 }
 
-// EventsInput filters Events. Since, Until, Actor, Type, Text, BeforeID
-// and AfterID are as in stint.EventListParams.
+// EventsInput filters Events. Since, Until, Actor, Type, Text, BeforeID,
+// AfterID and Oldest are as in stint.EventListParams.
 type EventsInput struct {
 	Since    time.Time
 	Until    time.Time
@@ -142,6 +142,7 @@ type EventsInput struct {
 	Text     string
 	BeforeID string
 	AfterID  string
+	Oldest   bool
 	Limit    int
 }
 

@@ -46,6 +46,8 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	}
 	if p.AfterID != "" {
 		w.add("(time, id) > (SELECT time, id FROM events WHERE id = " + w.arg(p.AfterID) + ")")
+	}
+	if p.AfterID != "" || p.Oldest {
 		query := "SELECT " + eventCols + " FROM events" + w.sql() + " ORDER BY time, id LIMIT " + w.arg(limit(p.Limit, 1000, 0))
 		return list(ctx, r, "events", scanEvent, query, w.args...)
 	}

@@ -17,7 +17,7 @@ var portalScenarios = []scenario{
 	{name: "session/put, get, replace, delete", run: testSessions},
 	{name: "session/delete expired by absolute end and idle time", run: testSessionsExpired},
 	{name: "grant/list by email, resource, with offset", run: testGrantListFilters},
-	{name: "event/list by actor, text, until, and paged both ways", run: testEventListFilters},
+	{name: "event/list by actor, text, until, oldest first, and paged both ways", run: testEventListFilters},
 }
 
 func testSessions(t *testing.T, s stint.Store, _ *config) {
@@ -143,4 +143,6 @@ func testEventListFilters(t *testing.T, s stint.Store, _ *config) {
 	require.Equal(t, []string{"e-2", "e-3"}, list(&stint.EventListParams{AfterID: "e-1", Limit: 2}))
 	require.Equal(t, []string{"e-4"}, list(&stint.EventListParams{AfterID: "e-3", Limit: 2}))
 	require.Empty(t, list(&stint.EventListParams{AfterID: "e-4"}))
+	require.Equal(t, []string{"e-1", "e-2"}, list(&stint.EventListParams{Oldest: true, Limit: 2}))
+	require.Equal(t, []string{"e-2", "e-3"}, list(&stint.EventListParams{Oldest: true, Since: at(time.Minute), Limit: 2}))
 }
