@@ -135,6 +135,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	jc.Tasks = append(jc.Tasks, m.sessionTask())
 	if m.Jobs != nil {
 		m.Jobs(&jc)
 	}
@@ -245,11 +246,17 @@ func (m *Main) serve(cfg *config.Config) error {
 		return stint.Errorf(stint.EUNAVAILABLE, "listen on %s: %v", addr, err)
 	}
 	m.ln = ln
+	pt, err := m.newPortal(cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	h := web.New(web.Config{
 		Service:  m.Service,
 		Ready:    func(ctx context.Context) error { return m.Store.Ping(ctx) },
 		Registry: m.Registry,
 		Logger:   m.Logger,
+		Portal:   pt,
 	})
 	m.server = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

@@ -36,6 +36,9 @@ type Config struct {
 	// Now resolves relative times such as ?since=1h. Default: the service's
 	// Now, else time.Now.
 	Now func() time.Time
+	// Portal, when set, is served at / (the web portal, package
+	// web/portal); the API, probes and metrics keep their paths.
+	Portal http.Handler
 }
 
 // Server is stint's HTTP handler.
@@ -48,6 +51,7 @@ type Server struct {
 	now      func() time.Time
 	metrics  *metrics
 	router   chi.Router
+	portal   http.Handler
 }
 
 // New builds the handler. It panics when cfg.Service is nil.
@@ -62,6 +66,7 @@ func New(cfg Config) *Server {
 		log:      cmp.Or(cfg.Logger, slog.Default()),
 		maxBody:  cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 		now:      cfg.Now,
+		portal:   cfg.Portal,
 	}
 	if s.now == nil {
 		s.now = cfg.Service.Now
@@ -125,6 +130,9 @@ func (s *Server) routes() chi.Router {
 			r.Get("/events", s.events)
 		})
 	})
+	if s.portal != nil {
+		r.Mount("/", s.portal)
+	}
 	return r
 }
 
