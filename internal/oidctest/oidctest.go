@@ -166,7 +166,7 @@ func (is *Issuer) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 var chooser = template.Must(template.New("choose").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Test identity provider</title></head>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Test identity provider</title></head>
 <body><main><h1>Test identity provider</h1><p>Sign in to {{.Client}} as:</p>
 <form method="post" action="/authorize?{{.Query}}">
 {{range .Users}}<p><button type="submit" name="user" value="{{.Email}}">{{.Email}}</button></p>

@@ -102,7 +102,7 @@ func (p *Portal) requestData(r *http.Request, f requestForm) (*requestData, erro
 	}
 	d := &requestData{Form: f, Choices: choices, Total: total, Shown: len(choices), Durations: DurationChoices}
 	if len(f.Selected) > 0 {
-		d.Preview = p.preview(r, f)
+		d.Preview = p.preview(r, f, choices)
 	}
 	return d, nil
 }
@@ -130,13 +130,18 @@ func (p *Portal) requestPreview(w http.ResponseWriter, r *http.Request) {
 // preview explains each selected resource: whether the caller may request
 // it, through which flow, and who approves (the policy engine's
 // explanation); for a bundle, its flow's approvers.
-func (p *Portal) preview(r *http.Request, f requestForm) *previewData {
+func (p *Portal) preview(r *http.Request, f requestForm, choices []stint.Eligible) *previewData {
 	c, ctx := callerOf(r), r.Context()
 	d, _ := stint.ParseDuration(f.Duration)
 	out := &previewData{}
 	var flows []stint.Flow
 	for _, id := range f.Selected {
 		it := previewItem{ID: id, Label: id}
+		for _, e := range choices {
+			if e.ResourceID == id && e.AccountName != "" {
+				it.Label = e.Label + " in " + e.AccountName
+			}
+		}
 		if rest, ok := strings.CutPrefix(id, "bundle:"); ok {
 			it.Bundle, it.Label = true, "bundle "+rest
 			if flows == nil {
@@ -157,9 +162,6 @@ func (p *Portal) preview(r *http.Request, f requestForm) *previewData {
 		} else {
 			it.Exp = exp
 			out.BreakGlass = out.BreakGlass || exp.BreakGlass
-			if ref, err := stint.ParseResourceID(exp.Resource); err == nil {
-				it.Label = ref.Label() + " in " + ref.AccountID
-			}
 		}
 		out.Items = append(out.Items, it)
 	}
