@@ -523,10 +523,18 @@ func (s *Service) Cancel(ctx context.Context, c *Caller, id string) (*stint.Requ
 // All only live, revoking and failed grants are listed.
 func (s *Service) Grants(ctx context.Context, c *Caller, in GrantsInput) ([]*stint.Grant, error) {
 	p := &stint.GrantListParams{Limit: in.Limit, Offset: in.Offset, Resource: in.Resource, States: in.States}
-	if !c.Admin {
+	switch {
+	case !c.Admin:
 		p.UserID = c.User.ID
-	} else {
+	case in.User != "":
+		// A directory user is found by the indexed ID; someone who left
+		// the directory by the email on their grants.
 		p.UserEmail = in.User
+		if dir, err := s.Directory(ctx); err == nil {
+			if u, err := dir.UserByEmail(in.User); err == nil {
+				p.UserID, p.UserEmail = u.ID, ""
+			}
+		}
 	}
 	if !in.All && len(in.States) == 0 {
 		p.States = []stint.GrantState{stint.GrantReady, stint.GrantScheduled, stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed}
