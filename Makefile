@@ -4,7 +4,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: build demo test test-short bench lint clean
+.PHONY: build demo test test-short bench lint clean vendor
 
 build:
 	$(GO) build -o bin/stint ./cmd/stint
@@ -17,6 +17,11 @@ test:
 
 bench: build
 	./scripts/bench.sh
+
+# vendor refreshes the portal's htmx from npm (VERSION=2.0.11 by default,
+# the one recorded in web/portal/static/htmx.VERSION).
+vendor:
+	./scripts/vendor.sh $(VERSION)
 
 lint:
 	gofmt -l . | (! grep .) || (echo "gofmt needed on the files above" && exit 1)

@@ -47,4 +47,12 @@ const (
 	EventConfigRejected   = "config.rejected"
 	EventIdentityApplied  = "identity.applied" // stint apply changed Identity Center
 	EventIdentityDrift    = "identity.drift"   // the scheduled plan found differences
+	// Portal sign-in. A local (break-glass) sign-in is its own type so that
+	// alerts can match it alone.
+	EventSignedIn          = "auth.signed_in"
+	EventSignedOut         = "auth.signed_out"
+	EventSignInRefused     = "auth.sign_in_refused" // unknown user, unverified email, bad IdP answer
+	EventLocalSignIn       = "auth.local_sign_in"   // break-glass local admin sign-in
+	EventLocalSignInFailed = "auth.local_sign_in_failed"
+	EventLocalLockedOut    = "auth.local_locked_out"
 )

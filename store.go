@@ -50,6 +50,8 @@ type Reader interface {
 	EventChain(ctx context.Context, from int64, fn func(e *Event, data []byte) error) error
 	// CheckpointList lists the signed checkpoints, oldest first.
 	CheckpointList(ctx context.Context) ([]*Checkpoint, error)
+	// SessionGet returns the portal session with the hash, or ENOTFOUND.
+	SessionGet(ctx context.Context, hash string) (*Session, error)
 }
 
 // Tx is a store transaction.
@@ -79,6 +81,13 @@ type Tx interface {
 	// PostedMessagePut records a posted message; recording one again for
 	// the same service, request and channel takes the new MessageID.
 	PostedMessagePut(ctx context.Context, m *PostedMessage) error
+	// SessionPut creates the session, or replaces the one with its hash.
+	SessionPut(ctx context.Context, s *Session) error
+	// SessionDelete removes the session, if there is one.
+	SessionDelete(ctx context.Context, hash string) error
+	// SessionDeleteExpired removes the sessions whose absolute end or
+	// idle limit (seen before idleBefore) has passed, and says how many.
+	SessionDeleteExpired(ctx context.Context, now, idleBefore time.Time) (int, error)
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
 }
@@ -95,7 +104,13 @@ type GrantListParams struct {
 	UserID    string       // "" means everyone
 	RequestID string       // "" means any
 	States    []GrantState // empty means all
-	Limit     int          // default 100, at most 10000
+	// UserEmail, when set, keeps the grants of that email (any case).
+	UserEmail string
+	// Resource, when set, keeps grants whose resource ID or account name
+	// contains it (any case).
+	Resource string
+	Offset   int // rows to skip, for pages
+	Limit    int // default 100, at most 10000
 }
 
 // GrantListDueParams filters GrantListDue.
@@ -116,6 +131,22 @@ type EventListParams struct {
 	Subject string    // "" means all
 	Type    string    // "" means all, e.g. "identity.drift"
 	Limit   int       // default 1000; the newest Limit events are returned
+	// Until, when set, keeps events before it (exclusive).
+	Until time.Time
+	// Actor, when set, keeps the events of that actor (any case).
+	Actor string
+	// Text, when set, keeps events whose subject is Text or whose data
+	// contains it (a resource ID, an account name, an email).
+	Text string
+	// BeforeID pages backwards: only events older than that event
+	// (by time, then ID) are considered, the newest Limit of them returned.
+	BeforeID string
+	// AfterID pages forwards (exports): only events newer than that event
+	// are considered, and the OLDEST Limit of them are returned.
+	AfterID string
+	// Oldest returns the oldest Limit events rather than the newest (the
+	// first page of a forward paging; AfterID implies it).
+	Oldest bool
 }
 
 // Job is a durable unit of background work, inserted with Tx.Enqueue.

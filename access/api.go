@@ -522,11 +522,21 @@ func (s *Service) Cancel(ctx context.Context, c *Caller, id string) (*stint.Requ
 // Grants lists grants: the caller's own, or every user's for admins. Without
 // All only live, revoking and failed grants are listed.
 func (s *Service) Grants(ctx context.Context, c *Caller, in GrantsInput) ([]*stint.Grant, error) {
-	p := &stint.GrantListParams{Limit: in.Limit}
-	if !c.Admin {
+	p := &stint.GrantListParams{Limit: in.Limit, Offset: in.Offset, Resource: in.Resource, States: in.States}
+	switch {
+	case !c.Admin:
 		p.UserID = c.User.ID
+	case in.User != "":
+		// A directory user is found by the indexed ID; someone who left
+		// the directory by the email on their grants.
+		p.UserEmail = in.User
+		if dir, err := s.Directory(ctx); err == nil {
+			if u, err := dir.UserByEmail(in.User); err == nil {
+				p.UserID, p.UserEmail = u.ID, ""
+			}
+		}
 	}
-	if !in.All {
+	if !in.All && len(in.States) == 0 {
 		p.States = []stint.GrantState{stint.GrantReady, stint.GrantScheduled, stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed}
 	}
 	return s.Store.GrantList(ctx, p)
@@ -620,8 +630,10 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 // Events lists audit events, oldest first: all for admins; for others the
 // events of their own requests and grants and their own actions.
 func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*stint.Event, error) {
+	p := &stint.EventListParams{Since: in.Since, Until: in.Until, Subject: in.Subject, Actor: in.Actor, Type: in.Type,
+		Text: in.Text, BeforeID: in.BeforeID, AfterID: in.AfterID, Oldest: in.Oldest, Limit: in.Limit}
 	if c.Admin {
-		return s.Store.EventList(ctx, &stint.EventListParams{Since: in.Since, Subject: in.Subject, Limit: in.Limit})
+		return s.Store.EventList(ctx, p)
 	}
 	if in.Subject == "" {
 		return nil, stint.Errorf(stint.EFORBIDDEN, "only admins can list all events; pass --subject with one of your request or grant IDs")
@@ -631,7 +643,8 @@ func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*sti
 			return nil, stint.Errorf(stint.ENOTFOUND, "no request or grant %q of yours", in.Subject)
 		}
 	}
-	return s.Store.EventList(ctx, &stint.EventListParams{Since: in.Since, Subject: in.Subject, Limit: in.Limit})
+	p.Text = "" // a text search could reach other subjects' events
+	return s.Store.EventList(ctx, p)
 }
 
 // jobAt schedules a job at t, or makes it available at once when t is not in

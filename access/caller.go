@@ -8,8 +8,9 @@ import (
 )
 
 // CallerByEmail returns the caller for a person another system has
-// identified by email (the Slack app maps its users this way), with their
-// groups expanded as for a token. It returns EUNAUTHORIZED when no identity
+// identified by email (the Slack app maps its users this way; the portal's
+// OIDC sign-in and break-glass login prove it), with their groups expanded
+// as for a token. It returns EUNAUTHORIZED when no identity
 // store user has the email, and EUNAVAILABLE before the first directory
 // sync.
 func (s *Service) CallerByEmail(ctx context.Context, email string) (*Caller, error) {
@@ -23,7 +24,7 @@ func (s *Service) CallerByEmail(ctx context.Context, email string) (*Caller, err
 	}
 	u, err := dir.UserByEmail(email)
 	if err != nil {
-		return nil, stint.Errorf(stint.EUNAUTHORIZED, "%s is not a user of the Identity Center identity store", email)
+		return nil, stint.Errorf(stint.EUNAUTHORIZED, "%s is not a user of the Identity Center identity store; ask an administrator to add you", email)
 	}
 	eng, err := s.engine()
 	if err != nil {

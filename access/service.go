@@ -123,15 +123,31 @@ type RequestsInput struct {
 // GrantsInput filters Grants.
 type GrantsInput struct {
 	// All adds ended grants. Admins see every user's grants, others their own.
-	All   bool
-	Limit int
+	All bool
+	// States, when set, lists grants in these states only (All is then
+	// ignored).
+	States []stint.GrantState
+	// User (an email) and Resource (part of a resource ID or account
+	// name) narrow an admin's listing; others only see their own grants.
+	User     string
+	Resource string
+	Offset   int
+	Limit    int
 }
 
-// EventsInput filters Events.
+// EventsInput filters Events. Since, Until, Actor, Type, Text, BeforeID,
+// AfterID and Oldest are as in stint.EventListParams.
 type EventsInput struct {
-	Since   time.Time
-	Subject string
-	Limit   int
+	Since    time.Time
+	Until    time.Time
+	Subject  string
+	Actor    string
+	Type     string
+	Text     string
+	BeforeID string
+	AfterID  string
+	Oldest   bool
+	Limit    int
 }
 
 func (s *Service) now() time.Time {

@@ -152,6 +152,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Slack != nil {
 		jc.Workers = append(jc.Workers, m.Slack.AddWorkers)
 	}
+	jc.Tasks = append(jc.Tasks, m.sessionTask())
 	if m.Jobs != nil {
 		m.Jobs(&jc)
 	}
@@ -237,11 +238,17 @@ func (m *Main) serve(cfg *config.Config) error {
 		return stint.Errorf(stint.EUNAVAILABLE, "listen on %s: %v", addr, err)
 	}
 	m.ln = ln
+	pt, err := m.newPortal(cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	wc := web.Config{
 		Service:  m.Service,
 		Ready:    func(ctx context.Context) error { return m.Store.Ping(ctx) },
 		Registry: m.Registry,
 		Logger:   m.Logger,
+		Portal:   pt,
 	}
 	if m.Slack != nil {
 		wc.Slack = m.Slack.Handler()

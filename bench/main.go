@@ -17,7 +17,11 @@
 //     accounts x 20 permission sets x 50 groups (24,166 assignments) with no
 //     change and with a small one: wall time by phase, calls by operation,
 //     the listing strategy against the other's estimate and the minimum the
-//     data needs, peak memory, and the projection at AWS's limits.
+//     data needs, peak memory, and the projection at AWS's limits;
+//   - the web portal (alone: -portal-only; needs no moto_server): the
+//     admin grants list with 10,000 grants rendered server-side (p50/p99
+//     by page and filter, against 50 ms), and the request page's transfer
+//     size with its assets (gzipped and not, against 100 KB).
 //
 // Run it with `make bench`; PostgreSQL figures need STINT_BENCH_POSTGRES (a
 // DSN of a server where it may create databases; scripts/bench.sh starts one).
@@ -43,7 +47,13 @@ func main() {
 	scaleUsers := flag.Int("scale-users", 500, "identity store users in the scale figure")
 	resourcesOnly := flag.Bool("resources-only", false, "measure only resource-level access (discovery, grant and revoke per type)")
 	auditOnly := flag.Bool("audit-only", false, "measure only the audit trail (append with the hash chain, verify a million events)")
+	portalOnly := flag.Bool("portal-only", false, "measure only the web portal (needs no moto_server)")
 	flag.Parse()
+	const portalName = "web portal: grants list with 10,000 grants, request page transfer size"
+	if *portalOnly {
+		run(portalName, portalBench)
+		return
+	}
 	const identityName = "identity as code: 500 assignments (10 accounts x 50 groups), stint vs Terraform"
 	const resourcesName = "resource-level access: discovery across 50 accounts, grant and revoke per type (moto)"
 	const scaleName = "identity as code at scale: plan for 1,000 accounts x 20 permission sets x 50 groups (moto)"
@@ -66,6 +76,7 @@ func main() {
 		return
 	}
 	run("policy engine: 500 flows, 10,000 users, 1,000 accounts, 50 permission sets", policyBench)
+	run(portalName, portalBench)
 	if *policyOnly {
 		return
 	}

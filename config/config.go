@@ -81,6 +81,9 @@ type Config struct {
 	// Audit configures the tamper-evident audit trail's signed
 	// checkpoints. Default: no checkpoints (the hash chain alone).
 	Audit AuditConfig `json:"audit" yaml:"audit"`
+	// Portal configures the web portal: OIDC sign-in, sessions, the
+	// break-glass local admin. Default: the portal without sign-in.
+	Portal PortalConfig `json:"portal" yaml:"portal"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash
@@ -220,6 +223,9 @@ func (c *Config) ApplyEnv(getenv func(string) string) {
 	set("STINT_AWS_ENDPOINT", "$.aws.endpoint", &c.AWS.Endpoint)
 	set("STINT_AWS_MEMBER_ROLE", "$.aws.member_role", &c.AWS.MemberRole)
 	set("STINT_LOG_LEVEL", "$.log_level", &c.LogLevel)
+	set("STINT_PORTAL_BASE_URL", "$.portal.base_url", &c.Portal.BaseURL)
+	set("STINT_PORTAL_ISSUER", "$.portal.issuer", &c.Portal.Issuer)
+	set("STINT_PORTAL_CLIENT_ID", "$.portal.client_id", &c.Portal.ClientID)
 	if v := getenv("STINT_ADMINS"); strings.TrimSpace(v) != "" {
 		c.Admins = nil
 		for a := range strings.SplitSeq(v, ",") {
@@ -264,6 +270,7 @@ func (c *Config) SetDefaults() {
 	if c.Slack != nil {
 		c.Slack.setDefaults()
 	}
+	c.Portal.setDefaults(c.Listen)
 	if strings.TrimSpace(c.Identity.File) != "" {
 		c.Identity.DriftInterval = cmp.Or(c.Identity.DriftInterval, stint.Duration(DefaultDriftInterval))
 	}

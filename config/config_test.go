@@ -355,7 +355,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  valid + "lisen: :8080\n",
-			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit`},
+			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, portal`},
 		},
 		{
 			name: "unknown aws key",
@@ -658,7 +658,7 @@ bogus: 1
 		{File: "conf/stint.yaml", Line: 14, Col: 11, Message: `flow name "a" is already used by flows[0]`},
 		{File: "conf/stint.yaml", Line: 18, Col: 23, Message: `flow "a": default_duration 2h exceeds max_duration 1h`},
 		{File: "conf/stint.yaml", Line: 19, Col: 19, Message: `flows[1].auto_approve: expected true or false, got "yes"`},
-		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit`},
+		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, portal`},
 	}, ce.Problems)
 	require.Equal(t, "conf/stint.yaml:1:8: "+ce.Problems[0].Message, strings.Split(err.Error(), "\n")[0])
 }

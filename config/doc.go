@@ -42,6 +42,9 @@
 //	STINT_AWS_ENDPOINT      aws.endpoint
 //	STINT_LOG_LEVEL         log_level
 //	STINT_SLACK_APPROVALS_CHANNEL  slack.approvals_channel (turns the Slack app on)
+//	STINT_PORTAL_BASE_URL   portal.base_url
+//	STINT_PORTAL_ISSUER     portal.issuer
+//	STINT_PORTAL_CLIENT_ID  portal.client_id
 //
 // When neither STINT_AWS_REGION nor the file sets the region, AWS_REGION and
 // then AWS_DEFAULT_REGION are used, as the AWS SDK would. An empty variable

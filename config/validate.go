@@ -46,6 +46,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch.flows()
 	ch.webhooks()
 	ch.slack()
+	ch.portal()
 	return ch.problems
 }
 

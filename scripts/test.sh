@@ -18,6 +18,16 @@ if ! need initdb || ! need pg_ctl; then
   export PATH="$PATH:$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)"
 fi
 
+# The portal's browser test: Debian's chromium and playwright-core (no
+# browser download); with CI=true the test fails rather than skip without them.
+if ! need chromium; then
+  echo "test.sh: chromium not found; installing Debian's chromium with apt-get"
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || true
+fi
+if need npm; then
+  (cd web/portal/e2e && npm ci --no-audit --no-fund --silent) || echo "test.sh: npm ci in web/portal/e2e failed"
+fi
+
 go mod download
 
 PGDIR="$(mktemp -d /tmp/stint-pg.XXXXXX)"

@@ -40,6 +40,9 @@ type Config struct {
 	// interactions and options). It checks Slack's signatures and bounds
 	// bodies itself; no bearer token applies. Default: none.
 	Slack http.Handler
+	// Portal, when set, is served at / (the web portal, package
+	// web/portal); the API, probes and metrics keep their paths.
+	Portal http.Handler
 }
 
 // Server is stint's HTTP handler.
@@ -53,6 +56,7 @@ type Server struct {
 	metrics  *metrics
 	router   chi.Router
 	slack    http.Handler
+	portal   http.Handler
 }
 
 // New builds the handler. It panics when cfg.Service is nil.
@@ -68,6 +72,7 @@ func New(cfg Config) *Server {
 		maxBody:  cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 		now:      cfg.Now,
 		slack:    cfg.Slack,
+		portal:   cfg.Portal,
 	}
 	if s.now == nil {
 		s.now = cfg.Service.Now
@@ -138,6 +143,9 @@ func (s *Server) routes() chi.Router {
 			r.Get("/events", s.events)
 		})
 	})
+	if s.portal != nil {
+		r.Mount("/", s.portal)
+	}
 	return r
 }
 

@@ -21,9 +21,9 @@ var dialect = &sqlstore.Dialect{
 	ScanTime:     func(p *time.Time) any { return p },
 	ScanNullTime: func(p **time.Time) any { return p },
 	ScanJSON:     func(p any) any { return p },
+	TextOf:       func(col string) string { return col + "::text" },
 	Translate:    translate,
 	LockRow:      " FOR UPDATE",
-	JSONText:     func(col string) string { return col + "::text" },
 }
 
 // pgxQuerier is what pgx runs statements on: the pool, a connection or a

@@ -17,7 +17,6 @@ var dialect = &sqlstore.Dialect{
 	ScanNullTime: func(p **time.Time) any { return nullTimeCol{p} },
 	ScanJSON:     func(p any) any { return jsonCol{p} },
 	Translate:    translate,
-	JSONText:     func(col string) string { return col },
 }
 
 // sqlQuerier is what database/sql runs statements on: a *sql.DB or *sql.Tx.

@@ -52,6 +52,10 @@ type Dialect struct {
 	ScanTime     func(p *time.Time) any
 	ScanNullTime func(p **time.Time) any
 	ScanJSON     func(p any) any
+	// TextOf returns the SQL of a column's value as text, for substring
+	// searches and for reading JSON as written (a jsonb column needs a
+	// cast). Default: the column itself.
+	TextOf func(col string) string
 	// Translate maps driver errors that mean something to stint's callers
 	// to coded errors, and returns others unchanged.
 	Translate func(err error) error
@@ -59,12 +63,17 @@ type Dialect struct {
 	// the transaction ends (" FOR UPDATE"); "" where transactions are
 	// serial anyway (SQLite).
 	LockRow string
-	// JSONText returns the expression that reads a JSON column as text.
-	// Default: the column itself.
-	JSONText func(col string) string
 
 	once  sync.Once
 	stmts statements
+}
+
+// textOf returns the SQL of col as text.
+func (d *Dialect) textOf(col string) string {
+	if d.TextOf == nil {
+		return col
+	}
+	return d.TextOf(col)
 }
 
 // nullTime encodes p for a nullable time column.

@@ -36,6 +36,26 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	if p.Type != "" {
 		w.add("type = " + w.arg(p.Type))
 	}
+	if !p.Until.IsZero() {
+		w.add("time < " + w.arg(r.d.Time(Norm(p.Until))))
+	}
+	if p.Actor != "" {
+		w.add("lower(actor) = " + w.arg(strings.ToLower(p.Actor)))
+	}
+	if p.Text != "" {
+		subject := w.arg(p.Text)
+		w.add("(subject = " + subject + " OR lower(" + r.d.textOf("data") + ") LIKE " + w.likeArg(p.Text) + ` ESCAPE '\')`)
+	}
+	if p.BeforeID != "" {
+		w.add("(time, id) < (SELECT time, id FROM events WHERE id = " + w.arg(p.BeforeID) + ")")
+	}
+	if p.AfterID != "" {
+		w.add("(time, id) > (SELECT time, id FROM events WHERE id = " + w.arg(p.AfterID) + ")")
+	}
+	if p.AfterID != "" || p.Oldest {
+		query := "SELECT " + eventCols + " FROM events" + w.sql() + " ORDER BY time, id LIMIT " + w.arg(limit(p.Limit, 1000, 0))
+		return list(ctx, r, "events", scanEvent, query, w.args...)
+	}
 	query := "SELECT " + eventCols + " FROM (SELECT " + eventCols + " FROM events" + w.sql() +
 		" ORDER BY time DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 1000, 0)) + ") newest ORDER BY time, id"
 	return list(ctx, r, "events", scanEvent, query, w.args...)
@@ -147,7 +167,7 @@ func (t writer) sealLegacy(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	rows, err := t.q.Query(ctx, "SELECT id, time, actor, type, subject, "+t.d.JSONText("data")+" FROM events WHERE seq IS NULL ORDER BY time, id")
+	rows, err := t.q.Query(ctx, "SELECT id, time, actor, type, subject, "+t.d.textOf("data")+" FROM events WHERE seq IS NULL ORDER BY time, id")
 	if err != nil {
 		return 0, fmt.Errorf("list events outside the audit chain: %w", t.d.Translate(err))
 	}
@@ -200,7 +220,7 @@ func (r Reader) ChainHead(ctx context.Context) (stint.ChainHead, error) {
 // chain order, with its data as stored; then with the events outside the
 // chain (Seq 0), if any. It stops at fn's first error.
 func (r Reader) EventChain(ctx context.Context, from int64, fn func(e *stint.Event, data []byte) error) error {
-	query := "SELECT id, time, actor, type, subject, " + r.d.JSONText("data") + ", seq, prev_hash, hash FROM events" +
+	query := "SELECT id, time, actor, type, subject, " + r.d.textOf("data") + ", seq, prev_hash, hash FROM events" +
 		" WHERE seq >= " + r.d.Placeholder(1) + " OR seq IS NULL ORDER BY seq IS NULL, seq, time, id"
 	rows, err := r.q.Query(ctx, query, from)
 	if err != nil {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/stint-dev/stint"
 )
@@ -79,8 +80,17 @@ func (r Reader) GrantList(ctx context.Context, p *stint.GrantListParams) ([]*sti
 	if len(p.States) > 0 {
 		w.in("state", strs(p.States))
 	}
+	if p.UserEmail != "" {
+		w.add("lower(user_email) = " + w.arg(strings.ToLower(p.UserEmail)))
+	}
+	if p.Resource != "" {
+		w.contains("resource_id || ' ' || account_name", p.Resource)
+	}
 	query := "SELECT " + grantCols + " FROM grants" + w.sql() +
 		" ORDER BY created_at DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 100, 10000))
+	if p.Offset > 0 {
+		query += " OFFSET " + w.arg(p.Offset)
+	}
 	return list(ctx, r, "grants", scanGrant, query, w.args...)
 }
 

@@ -133,6 +133,20 @@ func (w *where) in(col string, vals []string) {
 	w.add(col + " IN (" + strings.Join(ps, ", ") + ")")
 }
 
+// contains adds the condition that the text of sql (a column or an
+// expression) contains sub, ignoring case.
+func (w *where) contains(sql, sub string) {
+	w.add("lower(" + sql + ") LIKE " + w.likeArg(sub) + ` ESCAPE '\'`)
+}
+
+// likeArg adds the LIKE pattern that matches text containing sub (in
+// lower case; LIKE's wildcards in sub match only themselves) and returns
+// its placeholder.
+func (w *where) likeArg(sub string) string {
+	esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(sub))
+	return w.arg("%" + esc + "%")
+}
+
 // sql returns " WHERE a AND b", or "" without conditions.
 func (w *where) sql() string {
 	if len(w.conds) == 0 {

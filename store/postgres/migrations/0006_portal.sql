@@ -1,0 +1,19 @@
+-- The portal's sessions. hash is the SHA-256 of the secret the browser
+-- holds, never the secret; user_email is '' while a sign-in is in progress
+-- (data then holds its OIDC state, nonce and PKCE verifier).
+CREATE TABLE sessions (
+    hash       text PRIMARY KEY,
+    user_email text NOT NULL,
+    method     text NOT NULL,
+    csrf       text NOT NULL,
+    data       jsonb NOT NULL,
+    created_at timestamptz NOT NULL,
+    seen_at    timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+
+CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_seen ON sessions (seen_at);
+
+-- The audit log is searched by actor.
+CREATE INDEX events_actor_time ON events (actor, time, id);
