@@ -20,6 +20,7 @@ import (
 
 	"github.com/stint-dev/stint/app"
 	"github.com/stint-dev/stint/internal/motoserver"
+	"github.com/stint-dev/stint/internal/oidctest"
 	"github.com/stint-dev/stint/internal/sampleorg"
 )
 
@@ -101,13 +102,25 @@ func run(ctx context.Context, dir, listen, bin string) error {
 		len(org.OUs), len(org.Accounts), len(org.Users), len(org.Groups), len(org.PermissionSets), len(res.Buckets),
 		len(res.Instances), len(res.Databases), len(res.Clusters), len(res.Roles), len(res.Groups), time.Since(start).Round(time.Millisecond))
 
+	// A sign-in page for the portal: a local OpenID Connect provider that
+	// signs in any of the sample users at a click (the test rig's).
+	var users []oidctest.User
+	for _, u := range sampleorg.DefaultSpec().Users {
+		users = append(users, oidctest.User{Subject: u.UserName, Email: u.EmailAddress(), Name: u.GivenName + " " + u.FamilyName})
+	}
+	idp, err := oidctest.New(oidctest.Config{ClientID: "stint-demo", Users: users, TokenTTL: time.Hour})
+	if err != nil {
+		return err
+	}
+	defer idp.Close()
+
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
 	cfgPath := filepath.Join(abs, "stint.yaml")
-	cfg := fmt.Sprintf("store: sqlite://%s\nlisten: %s\naws:\n  region: us-east-1\n  endpoint: %s\n%s",
-		filepath.Join(abs, "stint.db"), listen, moto.URL(), demoFlows)
+	cfg := fmt.Sprintf("store: sqlite://%s\nlisten: %s\naws:\n  region: us-east-1\n  endpoint: %s\nportal:\n  base_url: http://%s\n  issuer: %s\n  client_id: stint-demo\n%s",
+		filepath.Join(abs, "stint.db"), listen, moto.URL(), listen, idp.URL(), demoFlows)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -147,6 +160,8 @@ func printNext(bin, env, server string) {
 	fmt.Printf(`
 stint is running at %[3]s against the sample organisation.
   alice (Engineers) requests, carol (Security) approves, bob is an admin.
+
+In a browser: %[3]s (the portal; the sign-in page lets you pick any sample user)
 
 In another terminal:
   source %[2]s
