@@ -90,7 +90,9 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 		return nil, err
 	}
 	// Account tags cost a call per account; only tag selectors need them.
-	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: !desired.UsesAccountTags()})
+	// Memberships come from the reader when the file manages identities;
+	// binding names needs none.
+	dir, err := s.provider.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired))
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}
@@ -142,7 +144,7 @@ func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
 		return nil, err
 	}
 	// Exported selectors name accounts by name or ID: no account tags needed.
-	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true})
+	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true, NoMemberships: true})
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}

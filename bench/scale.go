@@ -395,7 +395,7 @@ func scalePlan(ctx context.Context, proxy *faultproxy.Proxy, lc identitycenter.L
 		stop()
 		return nil, err
 	}
-	if r.dir, err = prov.Directory(ctx); err != nil {
+	if r.dir, err = prov.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired)); err != nil {
 		stop()
 		return nil, err
 	}

@@ -256,7 +256,7 @@ func stintPlan(ctx context.Context, m *idMoto, lc identitycenter.LimiterConfig, 
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := prov.Directory(ctx)
+	dir, err := prov.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired))
 	if err != nil {
 		return nil, nil, err
 	}

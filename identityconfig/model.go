@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/stint-dev/stint/provider/identitycenter"
 )
 
 // Desired is the Identity Center set-up that one file, or a folder of files
@@ -170,3 +172,10 @@ func (s *source) has(sub string) bool {
 // failed reports whether the value at s.path+sub did not decode (and was
 // reported then).
 func (s *source) failed(sub string) bool { return s != nil && s.bad[s.path+sub] }
+
+// DirectoryOptions says what of the organisation a plan of d needs read:
+// account tags only for tag selectors, and no group memberships (the
+// Reader reads those itself when the file manages identities).
+func DirectoryOptions(d *Desired) identitycenter.DirectoryOptions {
+	return identitycenter.DirectoryOptions{NoAccountTags: !d.UsesAccountTags(), NoMemberships: true}
+}

@@ -36,6 +36,10 @@ type DirectoryOptions struct {
 	// per account (at 10 calls/s, most of a large organisation's read) that
 	// a caller without tag selectors does not need.
 	NoAccountTags bool
+	// NoMemberships leaves users' group memberships out: one call per
+	// group that a caller binding names to IDs (an identity file's plan)
+	// does not need.
+	NoMemberships bool
 }
 
 // DirectoryWith is Directory with options.
@@ -43,7 +47,7 @@ func (p *Provider) DirectoryWith(ctx context.Context, opts DirectoryOptions) (*s
 	d := &stint.Directory{InstanceARN: p.instanceARN, IdentityStoreID: p.identityStoreID}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		d.Users, d.Groups, err = p.people(gctx)
+		d.Users, d.Groups, err = p.people(gctx, !opts.NoMemberships)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -75,7 +79,7 @@ func (p *Provider) remember(d *stint.Directory) {
 }
 
 // people lists users and groups, and fills each user's group names.
-func (p *Provider) people(ctx context.Context) ([]stint.User, []stint.Group, error) {
+func (p *Provider) people(ctx context.Context, memberships bool) ([]stint.User, []stint.Group, error) {
 	users, err := p.users(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -83,6 +87,9 @@ func (p *Provider) people(ctx context.Context) ([]stint.User, []stint.Group, err
 	groups, err := p.groups(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !memberships {
+		return users, groups, nil
 	}
 	memberOf := map[string][]string{} // user ID -> group names
 	var mu sync.Mutex

@@ -43,6 +43,22 @@ func TestDirectoryReadsTheSeededOrganisation(t *testing.T) {
 		require.GreaterOrEqual(t, proxy.Count(op), atLeast, op)
 	}
 	t.Logf("directory: %d calls with pages of 2", proxy.Count(""))
+
+	// What a plan needs: no memberships, no account tags; the rest equal.
+	proxy.ResetCounts()
+	lean, err := p.DirectoryWith(context.Background(), identitycenter.DirectoryOptions{NoAccountTags: true, NoMemberships: true})
+	require.NoError(t, err)
+	require.Zero(t, proxy.Count("ListGroupMemberships"))
+	require.Zero(t, proxy.Count("ListTagsForResource"))
+	want := expectedDirectory()
+	for i := range want.Users {
+		want.Users[i].Groups = nil
+	}
+	for i := range want.Accounts {
+		want.Accounts[i].Tags = nil
+	}
+	lean.SyncedAt = time.Time{}
+	require.Equal(t, want, lean)
 }
 
 func TestDirectoryNamesUsersAndPermissionSetsInErrors(t *testing.T) {
