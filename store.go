@@ -32,6 +32,13 @@ type Reader interface {
 	EffectGet(ctx context.Context, key string) (*Effect, error)
 	EffectList(ctx context.Context, p *EffectListParams) ([]*Effect, error)
 	EventList(ctx context.Context, p *EventListParams) ([]*Event, error)
+	// ScanGet returns a discovery scan with its findings and inventory;
+	// "latest" names the newest. ENOTFOUND when there is none.
+	ScanGet(ctx context.Context, id string) (*Scan, error)
+	// ScanList lists scans, newest first, without findings or inventory.
+	ScanList(ctx context.Context, p *ScanListParams) ([]*Scan, error)
+	// FindingList lists a scan's findings, highest score first.
+	FindingList(ctx context.Context, p *FindingListParams) ([]*Finding, error)
 	TokenGetByHash(ctx context.Context, hash string) (*Token, error)
 	// DirectoryGet returns the latest directory snapshot, or ENOTFOUND
 	// before the first sync.
@@ -52,6 +59,9 @@ type Tx interface {
 	// EffectDelete removes the effect if its version still matches (CAS).
 	EffectDelete(ctx context.Context, key string, version int64) error
 	EventAppend(ctx context.Context, e *Event) error
+	// ScanCreate stores a scan with its findings and inventory; ECONFLICT
+	// when its ID is taken.
+	ScanCreate(ctx context.Context, s *Scan) error
 	TokenCreate(ctx context.Context, t *Token) error
 	DirectoryPut(ctx context.Context, d *Directory) error
 	// ManagedPut records that apply created m; recording it again keeps
