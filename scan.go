@@ -1,6 +1,7 @@
 package stint
 
 import (
+	"context"
 	"time"
 )
 
@@ -358,4 +359,24 @@ type FindingListParams struct {
 	Principal string
 	Offset    int // rows to skip, for pages
 	Limit     int // default 1000, at most 10000
+}
+
+// ScanByRef returns the scan a person names: "latest" (or ""), "previous"
+// (the one before the latest), or a scan ID. It returns ENOTFOUND saying
+// what exists.
+func ScanByRef(ctx context.Context, r Reader, ref string) (*Scan, error) {
+	switch ref {
+	case "", "latest":
+		return r.ScanGet(ctx, "latest")
+	case "previous":
+		list, err := r.ScanList(ctx, &ScanListParams{Limit: 2})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) < 2 {
+			return nil, Errorf(ENOTFOUND, "there is no scan before the latest; run `stint discover` again to compare two")
+		}
+		return r.ScanGet(ctx, list[1].ID)
+	}
+	return r.ScanGet(ctx, ref)
 }
