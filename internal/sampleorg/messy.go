@@ -1,6 +1,16 @@
 package sampleorg
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/stint-dev/stint"
+)
 
 // Messy names the accounts and people of MessySpec that tests look for.
 const (
@@ -143,4 +153,59 @@ func MessySpec(now time.Time) (Spec, IAMSpec) {
 		}
 	}
 	return spec, iamSpec
+}
+
+// SeedMessy seeds MessySpec (dated relative to now) and what stint holds in
+// it for grants, as stint would have made it, and returns the effects that
+// stint's ledger records for that: alice's just-in-time
+// AdministratorAccess in prod-web; bob's assignment of a stint-s3
+// permission set (tagged stint:managed=true, which needs
+// motoserver.Options.SSOAdminExtensions) in prod-payments; alice's IAM
+// group membership ops in shared-tooling; and bob's ReadOnlyAccess in
+// prod-web, which existed before a grant adopted it (standing access that a
+// grant holds too).
+func SeedMessy(ctx context.Context, cfg aws.Config, now time.Time) (*Org, []*stint.Effect, error) {
+	spec, iamSpec := MessySpec(now)
+	o, err := Seed(ctx, cfg, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := SeedIAM(ctx, cfg, o, iamSpec, 0); err != nil {
+		return nil, nil, err
+	}
+	sso := ssoadmin.NewFromConfig(cfg)
+	ps, err := sso.CreatePermissionSet(ctx, &ssoadmin.CreatePermissionSetInput{InstanceArn: aws.String(o.InstanceARN),
+		Name: aws.String("stint-s3-0123456789abcdef"), Description: aws.String("stint: read on S3 bucket payments-logs in " + o.Accounts["prod-payments"]),
+		SessionDuration: aws.String("PT1H"), Tags: []ssotypes.Tag{{Key: aws.String("stint:managed"), Value: aws.String("true")}}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("seed messy organisation: stint's permission set: %w", err)
+	}
+	stintPS := aws.ToString(ps.PermissionSet.PermissionSetArn)
+	held := []struct {
+		account, ps, user string
+		preexisting       bool
+	}{
+		{"prod-web", o.PermissionSets["AdministratorAccess"], "alice", false},
+		{"prod-payments", stintPS, "bob", false},
+		{"prod-web", o.PermissionSets["ReadOnlyAccess"], "bob", true},
+	}
+	var ledger []*stint.Effect
+	for _, h := range held {
+		id := o.Users[h.user+"@example.com"]
+		_, err := sso.CreateAccountAssignment(ctx, &ssoadmin.CreateAccountAssignmentInput{InstanceArn: aws.String(o.InstanceARN),
+			TargetType: ssotypes.TargetTypeAwsAccount, TargetId: aws.String(o.Accounts[h.account]), PermissionSetArn: aws.String(h.ps),
+			PrincipalType: ssotypes.PrincipalTypeUser, PrincipalId: aws.String(id)})
+		if err != nil {
+			return nil, nil, fmt.Errorf("seed messy organisation: %s's assignment: %w", h.user, err)
+		}
+		ledger = append(ledger, &stint.Effect{Key: stint.SSOEffectKey(o.Accounts[h.account], h.ps, id), Kind: stint.EffectKindSSO,
+			AccountID: o.Accounts[h.account], PermissionSetARN: h.ps, PrincipalType: "USER", PrincipalID: id, Subject: h.user,
+			State: stint.EffectPresent, Preexisting: h.preexisting, Holders: []string{"g-" + h.user + "-" + h.account},
+			CreatedAt: now, UpdatedAt: now})
+	}
+	tooling := o.Accounts["shared-tooling"]
+	ledger = append(ledger, &stint.Effect{Key: "aws-iam-group:" + tooling + "|ops|alice", Kind: string(stint.ResourceIAMGroup), AccountID: tooling,
+		PrincipalType: "USER", PrincipalID: o.Users["alice@example.com"], Subject: "alice", Target: "ops",
+		Spec: map[string]string{"name": "ops"}, State: stint.EffectPresent, Holders: []string{"g-alice-ops"}, CreatedAt: now, UpdatedAt: now})
+	return o, ledger, nil
 }
