@@ -159,8 +159,9 @@ func (s *Scanner) Scan(ctx context.Context) (*stint.Scan, error) {
 		s.cfg.Progress(done, total, what)
 	}
 	// Account tags cost a call per account at Organizations' 10 calls/s;
-	// discovery needs names and OU paths only.
-	dir, err := s.cfg.IdentityCenter.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true})
+	// discovery needs names and OU paths only. Permission sets are read in
+	// detail with the assignments.
+	dir, err := s.cfg.IdentityCenter.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true, NoPermissionSets: true})
 	if err != nil {
 		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
 	}
@@ -227,6 +228,9 @@ func (s *Scanner) Scan(ctx context.Context) (*stint.Scan, error) {
 			policies[a.ID] = r.policies
 		}
 		scan.Accounts = append(scan.Accounts, sa)
+	}
+	for _, ps := range live.PermissionSets {
+		dir.PermissionSets = append(dir.PermissionSets, stint.PermissionSet{ARN: ps.ARN, Name: ps.Name, SessionDuration: ps.SessionDuration.String()})
 	}
 	s.identityCenter(inv, live, led, policies)
 	scan.Notes = append(append(scan.Notes, live.Warnings...), s.takeNotes()...)
