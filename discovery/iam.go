@@ -369,19 +369,8 @@ func reportTime(s string) *time.Time {
 // error) or refuses it, the scan notes so once and asks no more: findings
 // then rest on the credential report and roles' last use.
 func (s *Scanner) serviceUsage(ctx context.Context, c *awsiam.Client, arn string) *stint.ServiceUsage {
-	if s.noServiceData.Load() {
-		return nil
-	}
-	once := func(o *awsiam.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) }
-	gen, err := c.GenerateServiceLastAccessedDetails(ctx, &awsiam.GenerateServiceLastAccessedDetailsInput{Arn: aws.String(arn)}, once)
-	if err != nil {
-		if s.noServiceData.CompareAndSwap(false, true) {
-			why := "the endpoint does not offer it"
-			if !notImplemented(err) {
-				why = awsMessage(err)
-			}
-			s.notef("IAM service last accessed data is not available (%s): unused access is judged by the credential report and roles' last use only", why)
-		}
+	gen, ok := s.generateServiceData(ctx, c, arn)
+	if !ok {
 		return nil
 	}
 	deadline := time.Now().Add(s.reportWait)
@@ -411,6 +400,36 @@ func (s *Scanner) serviceUsage(ctx context.Context, c *awsiam.Client, arn string
 			return nil
 		}
 	}
+}
+
+// generateServiceData starts a service last accessed job. The first call
+// of a scan is made alone, so that an endpoint without the operation costs
+// one call, not one per account in flight.
+func (s *Scanner) generateServiceData(ctx context.Context, c *awsiam.Client, arn string) (*awsiam.GenerateServiceLastAccessedDetailsOutput, bool) {
+	if s.noServiceData.Load() {
+		return nil, false
+	}
+	if !s.serviceDataKnown.Load() {
+		s.serviceDataMu.Lock()
+		defer s.serviceDataMu.Unlock()
+		if s.noServiceData.Load() {
+			return nil, false
+		}
+	}
+	once := func(o *awsiam.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) }
+	gen, err := c.GenerateServiceLastAccessedDetails(ctx, &awsiam.GenerateServiceLastAccessedDetailsInput{Arn: aws.String(arn)}, once)
+	if err != nil {
+		if s.noServiceData.CompareAndSwap(false, true) {
+			why := "the endpoint does not offer it"
+			if !notImplemented(err) {
+				why = awsMessage(err)
+			}
+			s.notef("IAM service last accessed data is not available (%s): unused access is judged by the credential report and roles' last use only", why)
+		}
+		return nil, false
+	}
+	s.serviceDataKnown.Store(true)
+	return gen, true
 }
 
 func errorMessage(e *iamtypes.ErrorDetails) *string {

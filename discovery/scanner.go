@@ -83,8 +83,12 @@ type Scanner struct {
 	mu            sync.Mutex
 	notes         []string
 	noServiceData atomic.Bool
-	dir           *stint.Directory
-	live          *identityconfig.Live
+	// serviceDataKnown is set once the endpoint answered a service last
+	// accessed job; until then the first asker asks alone.
+	serviceDataKnown atomic.Bool
+	serviceDataMu    sync.Mutex
+	dir              *stint.Directory
+	live             *identityconfig.Live
 }
 
 // Directory returns the directory the last Scan read, nil before one.
@@ -143,6 +147,7 @@ func (s *Scanner) Scan(ctx context.Context) (*stint.Scan, error) {
 	s.notes = nil
 	s.mu.Unlock()
 	s.noServiceData.Store(false)
+	s.serviceDataKnown.Store(false)
 	if s.cfg.Calls != nil {
 		s.cfg.Calls.Reset()
 	}
