@@ -209,7 +209,7 @@ func seedAccountIAM(ctx context.Context, cfg aws.Config, accountID string, s *IA
 	for _, r := range s.SSORoles {
 		name := SSORoleName(accountID, r.PermissionSet)
 		if err := seedRole(ctx, c, policyARN, name, "/aws-reserved/sso.amazonaws.com/", fmt.Sprintf(trustSAML, accountID), nil, "", r.Created, r.LastUsed); err != nil {
-			return fmt.Errorf("Identity Center role %s: %w", name, err)
+			return fmt.Errorf("the Identity Center role %s: %w", name, err)
 		}
 	}
 	return nil
