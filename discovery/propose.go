@@ -718,8 +718,8 @@ func (p *Proposal) readme() []byte {
 		b.WriteString("\n## Standing assignments kept\n\n")
 		for _, a := range p.Kept {
 			why := "a grant holds it now (stint adopted it); remove it once the grant ends"
-			if a.PrincipalName == "" {
-				why = "its principal is no longer in the identity store"
+			if !a.HeldByGrant {
+				why = "its principal is no longer in the identity store, or has no email for a flow to name"
 			}
 			fmt.Fprintf(&b, "- %s %s: %s in %s (%s): %s\n", strings.ToLower(a.PrincipalType), cmp.Or(a.PrincipalName, a.PrincipalID), a.PermissionSet,
 				p.accountNames[a.AccountID], a.AccountID, why)
