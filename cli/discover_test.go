@@ -58,7 +58,16 @@ func (f *discoverFake) options() *cli.Options {
 			prev := fxScan()
 			prev.ID, prev.Findings = "01SCAN1", prev.Findings[1:]
 			prev.Summary.Summarize(prev.Findings)
-			return &cli.DiscoverResult{Scan: fxScan(), Diff: stint.DiffScans(prev, fxScan())}, nil
+			res := &cli.DiscoverResult{Scan: fxScan(), Diff: stint.DiffScans(prev, fxScan())}
+			if req.Propose != "" {
+				res.Proposal = &discovery.Proposal{ScanID: "01SCAN2", Checked: 12,
+					Flows: []discovery.ProposedFlow{{Flow: stint.Flow{Name: "discovered-administrator-access-prod-payments"}, Access: stint.AccessAdmin, Placeholder: true},
+						{Flow: stint.Flow{Name: "discovered-read-only-access-prod"}, Access: stint.AccessRead}},
+					Removals: make([]stint.InventoryAssignment, 3),
+					Problems: []string{`flows.yaml:19:17: flow "discovered-administrator-access-prod-payments": unknown group "CHANGE-ME-security-approvers"`},
+					Extra:    []string{"delete assignment user:gone → ReadOnly in prod-payments (111111111111)"}}
+			}
+			return res, nil
 		},
 		DiscoverScans: func(context.Context, string, int) ([]*stint.Scan, error) {
 			s := fxScan()
@@ -93,6 +102,17 @@ func TestDiscoverTable(t *testing.T) {
 	require.Equal(t, []string{"AdministratorAccess", "Deployer"}, f.req.PermissionSets)
 	require.Equal(t, discovery.DefaultParallel, f.req.Parallel)
 	require.Contains(t, errOut, "Scanned 2/2 (100%)", "progress goes to stderr, without a terminal a line per tenth")
+}
+
+func TestDiscoverPropose(t *testing.T) {
+	t.Parallel()
+	f := &discoverFake{}
+	code, out, errOut := runIdentity(t, f.options(), "", "discover", "--propose", "proposal")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "proposal", f.req.Propose)
+	_, tail, ok := strings.Cut(out, "(`stint discover diff` for the list).\n")
+	require.True(t, ok, out)
+	golden(t, "discover-propose", tail)
 }
 
 func TestDiscoverFormats(t *testing.T) {
