@@ -54,14 +54,14 @@ type Tx interface {
 	RequestUpdate(ctx context.Context, r *Request) error
 	GrantCreate(ctx context.Context, g *Grant) error
 	GrantUpdate(ctx context.Context, g *Grant) error
+	// ScanCreate stores a scan with its findings and inventory; ECONFLICT
+	// when its ID is taken.
+	ScanCreate(ctx context.Context, s *Scan) error
 	// EffectPut creates the effect when Version is 0, else updates it (CAS).
 	EffectPut(ctx context.Context, e *Effect) error
 	// EffectDelete removes the effect if its version still matches (CAS).
 	EffectDelete(ctx context.Context, key string, version int64) error
 	EventAppend(ctx context.Context, e *Event) error
-	// ScanCreate stores a scan with its findings and inventory; ECONFLICT
-	// when its ID is taken.
-	ScanCreate(ctx context.Context, s *Scan) error
 	TokenCreate(ctx context.Context, t *Token) error
 	DirectoryPut(ctx context.Context, d *Directory) error
 	// ManagedPut records that apply created m; recording it again keeps

@@ -11,6 +11,17 @@ import (
 	"github.com/stint-dev/stint"
 )
 
+// ExerciseScans runs the discovery scan scenarios as parallel subtests,
+// each on a fresh store from open: the same on every store, like Exercise.
+func ExerciseScans(t *testing.T, open func(t *testing.T) stint.Store) {
+	for _, sc := range scanScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			sc.run(t, open(t), &config{})
+		})
+	}
+}
+
 var scanScenarios = []scenario{
 	{name: "scans/create, get, latest, list newest first", run: testScanRoundTrip},
 	{name: "scans/findings filtered by kind, score, account, principal, paged", run: testFindingFilters},
