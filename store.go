@@ -32,6 +32,13 @@ type Reader interface {
 	EffectGet(ctx context.Context, key string) (*Effect, error)
 	EffectList(ctx context.Context, p *EffectListParams) ([]*Effect, error)
 	EventList(ctx context.Context, p *EventListParams) ([]*Event, error)
+	// ScanGet returns a discovery scan with its findings and inventory;
+	// "latest" names the newest. ENOTFOUND when there is none.
+	ScanGet(ctx context.Context, id string) (*Scan, error)
+	// ScanList lists scans, newest first, without findings or inventory.
+	ScanList(ctx context.Context, p *ScanListParams) ([]*Scan, error)
+	// FindingList lists a scan's findings, highest score first.
+	FindingList(ctx context.Context, p *FindingListParams) ([]*Finding, error)
 	TokenGetByHash(ctx context.Context, hash string) (*Token, error)
 	// DirectoryGet returns the latest directory snapshot, or ENOTFOUND
 	// before the first sync.
@@ -61,6 +68,9 @@ type Tx interface {
 	RequestUpdate(ctx context.Context, r *Request) error
 	GrantCreate(ctx context.Context, g *Grant) error
 	GrantUpdate(ctx context.Context, g *Grant) error
+	// ScanCreate stores a scan with its findings and inventory; ECONFLICT
+	// when its ID is taken.
+	ScanCreate(ctx context.Context, s *Scan) error
 	// EffectPut creates the effect when Version is 0, else updates it (CAS).
 	EffectPut(ctx context.Context, e *Effect) error
 	// EffectDelete removes the effect if its version still matches (CAS).

@@ -25,6 +25,11 @@
 //
 // Run it with `make bench`; PostgreSQL figures need STINT_BENCH_POSTGRES (a
 // DSN of a server where it may create databases; scripts/bench.sh starts one).
+//
+// -discovery-only measures `stint discover` alone (bench/discovery.go): a
+// scan of 200 accounts x 30 assignments + 20 IAM users each, with wall
+// time, calls by service against the minimum the data needs, and peak
+// memory; the full run measures it last.
 package main
 
 import (
@@ -43,6 +48,7 @@ func main() {
 	assign := flag.Int("assignments", 500, "assignments granted for the call-rate figure")
 	policyOnly := flag.Bool("policy-only", false, "measure only the policy engine (needs no moto_server)")
 	identityOnly := flag.Bool("identity-only", false, "measure only identity as code against Terraform")
+	discoveryOnly := flag.Bool("discovery-only", false, "measure only stint discover (200 accounts x 30 assignments + 20 IAM users)")
 	scaleOnly := flag.Bool("scale-only", false, "measure only identity as code at scale (plan for 1,000 accounts)")
 	scaleUsers := flag.Int("scale-users", 500, "identity store users in the scale figure")
 	resourcesOnly := flag.Bool("resources-only", false, "measure only resource-level access (discovery, grant and revoke per type)")
@@ -64,6 +70,11 @@ func main() {
 	}
 	if *scaleOnly {
 		run(scaleName, scale)
+		return
+	}
+	const discoveryName = "discovery: stint discover of 200 accounts x 30 assignments + 20 IAM users each (moto)"
+	if *discoveryOnly {
+		run(discoveryName, discoveryBench)
 		return
 	}
 	if *resourcesOnly {
@@ -100,6 +111,7 @@ func main() {
 		dsn, _ := b.storeDSN("sqlite")
 		return b.callRate(ctx, dsn, *assign)
 	})
+	defer run(discoveryName, discoveryBench) // last: its seeding takes a while
 	run(identityName, identityBench)
 	run(resourcesName, resourcesBench)
 	run(auditName, auditBench)

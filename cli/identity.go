@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -226,7 +227,8 @@ type progress struct {
 	mu      sync.Mutex
 	w       io.Writer
 	tty     bool
-	lastTen int // last tenth reported, without a terminal
+	verb    string // of the lines without a terminal; default "Applied"
+	lastTen int    // last tenth reported, without a terminal
 	drawn   bool
 }
 
@@ -252,7 +254,7 @@ func (p *progress) update(done, total int, action string) {
 	}
 	if ten := pct / 10; ten > p.lastTen {
 		p.lastTen = ten
-		fmt.Fprintf(p.w, "Applied %d/%d (%d%%)\n", done, total, pct)
+		fmt.Fprintf(p.w, "%s %d/%d (%d%%)\n", cmp.Or(p.verb, "Applied"), done, total, pct)
 	}
 }
 

@@ -35,6 +35,15 @@ type Options struct {
 	// ValidateConfig checks a config file (`stint config validate`); its
 	// error text may span lines.
 	ValidateConfig func(configPath string) error
+	// Discover scans the organisation's standing access, stores the scan
+	// and, with a folder, writes a proposal (`stint discover`).
+	Discover func(ctx context.Context, req DiscoverRequest) (*DiscoverResult, error)
+	// DiscoverScans, DiscoverFindings and DiscoverDiff read stored scans
+	// (`stint discover scans|findings|diff`); scans are named by ID,
+	// "latest" or "previous".
+	DiscoverScans    func(ctx context.Context, configPath string, limit int) ([]*stint.Scan, error)
+	DiscoverFindings func(ctx context.Context, configPath, scan string, p stint.FindingListParams) (*stint.Scan, error)
+	DiscoverDiff     func(ctx context.Context, configPath, from, to string) (*stint.ScanDiff, error)
 	// Plan plans an Identity Center file against the live set-up
 	// (`stint plan`).
 	Plan func(ctx context.Context, req PlanRequest) (*identityconfig.Plan, error)
@@ -211,6 +220,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 		&cobra.Group{ID: "admin", Title: "Server and administration:"},
 		&cobra.Group{ID: "identity", Title: "Identity Center as code:"},
 	)
+	root.AddCommand(a.discoverCmd())
 	root.AddCommand(
 		a.resourcesCmd(), a.requestCmd(), a.requestsCmd(), a.grantsCmd(), a.activateCmd(), a.revokeCmd(), a.extendCmd(), a.whoamiCmd(),
 		a.approveCmd(), a.denyCmd(), a.cancelCmd(), a.auditCmd(),

@@ -23,6 +23,10 @@ type ExportOptions struct {
 	// just-in-time grants hold, which are not part of the standing set-up.
 	// Default: none.
 	Exclude map[AssignmentKey]bool
+	// Header, when set, replaces the first two comment lines (what wrote
+	// the file and that it plans clean): each entry is one line, written
+	// after "# ". Default: the export's own header.
+	Header []string
 }
 
 // Export writes the live Identity Center set-up as an identity file that
@@ -60,8 +64,14 @@ type exporter struct {
 }
 
 func (x *exporter) header() {
-	fmt.Fprintf(&x.out, "# Identity Center set-up of %s, written by `stint export`.\n", x.live.InstanceARN)
-	x.out.WriteString("# `stint plan -f` this file reports no changes until Identity Center changes.\n")
+	if len(x.opts.Header) > 0 {
+		for _, line := range x.opts.Header {
+			fmt.Fprintf(&x.out, "# %s\n", line)
+		}
+	} else {
+		fmt.Fprintf(&x.out, "# Identity Center set-up of %s, written by `stint export`.\n", x.live.InstanceARN)
+		x.out.WriteString("# `stint plan -f` this file reports no changes until Identity Center changes.\n")
+	}
 	if !x.opts.Identities {
 		x.out.WriteString("# Users and groups are not managed here (export with --identities to manage them).\n")
 	}

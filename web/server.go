@@ -141,6 +141,10 @@ func (s *Server) routes() chi.Router {
 			r.Post("/can", s.can)
 			r.Get("/who-can", s.whoCan)
 			r.Get("/events", s.events)
+			r.Get("/discovery/scans", s.discoveryScans)
+			r.Get("/discovery/scans/{id}", s.discoveryScan)
+			r.Get("/discovery/findings", s.discoveryFindings)
+			r.Get("/discovery/diff", s.discoveryDiff)
 		})
 	})
 	if s.portal != nil {

@@ -27,6 +27,10 @@ func main() {
 		Export: func(ctx context.Context, configPath string, identities bool) ([]byte, error) {
 			return app.Export(ctx, app.ExportOptions{IdentityOptions: app.IdentityOptions{ConfigPath: configPath}, Identities: identities})
 		},
+		Discover:         discover,
+		DiscoverScans:    app.DiscoverScans,
+		DiscoverFindings: app.DiscoverFindings,
+		DiscoverDiff:     app.DiscoverDiff,
 	})
 	code := cli.Execute(ctx, root, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -48,4 +52,14 @@ func plan(ctx context.Context, req cli.PlanRequest) (*identityconfig.Plan, error
 func apply(ctx context.Context, req cli.ApplyRequest) (*identityconfig.ApplyResult, error) {
 	return app.Apply(ctx, app.ApplyOptions{PlanOptions: planOptions(req.PlanRequest), Out: req.Out, Color: req.Color,
 		Yes: req.Yes, Confirm: req.Confirm, Progress: req.Progress})
+}
+
+func discover(ctx context.Context, req cli.DiscoverRequest) (*cli.DiscoverResult, error) {
+	res, err := app.Discover(ctx, app.DiscoverOptions{IdentityOptions: app.IdentityOptions{ConfigPath: req.ConfigPath},
+		Thresholds: req.Thresholds, Parallel: req.Parallel, Progress: req.Progress, Propose: req.Propose,
+		Approvers: req.Approvers, PermissionSets: req.PermissionSets})
+	if err != nil {
+		return nil, err
+	}
+	return &cli.DiscoverResult{Scan: res.Scan, Diff: res.Diff, Proposal: res.Proposal}, nil
 }

@@ -16,4 +16,9 @@
 // clusters' authentication modes (eks_ext.py), which moto 5.2.1 lacks, for
 // the EKS provider's tests; with both options set, moto gets both patch
 // sets. Test rig only.
+//
+// Options.IAMExtensions (iam_ext.py) lets tests backdate IAM users, access
+// keys, console passwords and roles with moto-ext:* tags, for discovery's
+// old keys and unused access, which moto always stamps with the time of
+// the call. Test rig only.
 package motoserver

@@ -14,6 +14,12 @@ import (
 //go:embed eks_ext.py
 var eksExt []byte
 
+// iamExt lets tests backdate IAM users, access keys, passwords and roles
+// with tags (Options.IAMExtensions). Test rig only; its header says how.
+//
+//go:embed iam_ext.py
+var iamExt []byte
+
 // launcher starts moto_server after importing the patch modules next to it,
 // each of which patches moto when imported.
 const launcher = `import os
@@ -32,23 +38,29 @@ sys.exit(main(sys.argv[1:]))
 // that holds them, which the caller removes when the server stops.
 // SSOAdminExtensions alone runs ssoadmin_ext.py as it always has.
 func launchCommand(motoServer string, opts Options) (argv []string, dir string, err error) {
-	if !opts.EKSExtensions {
+	if !opts.EKSExtensions && !opts.IAMExtensions {
 		return extensionCommand(motoServer, opts.Env)
 	}
 	python, err := motoPython(motoServer, opts.Env)
 	if err != nil {
 		return nil, "", err
 	}
-	modules := map[string][]byte{"eks_ext": eksExt}
+	modules := map[string][]byte{}
 	if opts.SSOAdminExtensions {
 		modules["ssoadmin_ext"] = ssoadminExt
+	}
+	if opts.EKSExtensions {
+		modules["eks_ext"] = eksExt
+	}
+	if opts.IAMExtensions {
+		modules["iam_ext"] = iamExt
 	}
 	dir, err = os.MkdirTemp("", "stint-moto-")
 	if err != nil {
 		return nil, "", fmt.Errorf("moto extensions: %w", err)
 	}
 	var imports []string
-	for _, name := range []string{"ssoadmin_ext", "eks_ext"} {
+	for _, name := range []string{"ssoadmin_ext", "eks_ext", "iam_ext"} {
 		src, ok := modules[name]
 		if !ok {
 			continue

@@ -85,6 +85,14 @@ type Options struct {
 	// creator's admin entry, UpdateClusterConfig of the mode). Default
 	// false: stock moto's EKS.
 	EKSExtensions bool
+	// IAMExtensions imports iam_ext.py (embedded in this package; its
+	// header lists the tags) into moto before it starts, with the other
+	// extensions asked for: TagUser and TagRole with moto-ext:* tags set
+	// the dates moto otherwise stamps with the time of the call (a user's
+	// and a role's creation, its access keys' creation and last use, its
+	// password's last use, a role's last use), so that tests can make the
+	// old keys and unused roles AWS would report. Default false.
+	IAMExtensions bool
 }
 
 // Server is a running moto_server process.
@@ -132,7 +140,7 @@ func Run(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%s not found on PATH: install moto 5.2.1 with `pip install 'moto[server]==5.2.1'` and make sure moto_server is on PATH", Binary)
 	}
 	argv, scriptDir := []string{bin}, ""
-	if opts.SSOAdminExtensions || opts.EKSExtensions {
+	if opts.SSOAdminExtensions || opts.EKSExtensions || opts.IAMExtensions {
 		if argv, scriptDir, err = launchCommand(bin, opts); err != nil {
 			return nil, err
 		}

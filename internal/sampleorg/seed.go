@@ -341,6 +341,23 @@ func (s *seeder) permissionSet(ctx context.Context, ps PermissionSetSpec) error 
 			return fmt.Errorf("attach %s: %w", policy, err)
 		}
 	}
+	for _, name := range ps.CustomerManagedPolicies {
+		_, err := s.sso.AttachCustomerManagedPolicyReferenceToPermissionSet(ctx, &ssoadmin.AttachCustomerManagedPolicyReferenceToPermissionSetInput{
+			InstanceArn: aws.String(s.org.InstanceARN), PermissionSetArn: aws.String(arn),
+			CustomerManagedPolicyReference: &ssotypes.CustomerManagedPolicyReference{Name: aws.String(name), Path: aws.String("/")},
+		})
+		if err != nil {
+			return fmt.Errorf("reference customer managed policy %s: %w", name, err)
+		}
+	}
+	if ps.InlinePolicy != "" {
+		_, err := s.sso.PutInlinePolicyToPermissionSet(ctx, &ssoadmin.PutInlinePolicyToPermissionSetInput{
+			InstanceArn: aws.String(s.org.InstanceARN), PermissionSetArn: aws.String(arn), InlinePolicy: aws.String(ps.InlinePolicy),
+		})
+		if err != nil {
+			return fmt.Errorf("put inline policy: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -55,6 +55,11 @@ type PermissionSetSpec struct {
 	// ManagedPolicies are AWS managed policy names such as "ReadOnlyAccess"
 	// or "job-function/ViewOnlyAccess".
 	ManagedPolicies []string
+	// InlinePolicy is a policy document; "" means none.
+	InlinePolicy string
+	// CustomerManagedPolicies are names of policies each account holds
+	// itself (path "/"); IAMSpec.Policies makes them.
+	CustomerManagedPolicies []string
 }
 
 // AssignmentSpec is a standing assignment of a permission set in an account

@@ -40,6 +40,10 @@ type DirectoryOptions struct {
 	// group that a caller binding names to IDs (an identity file's plan)
 	// does not need.
 	NoMemberships bool
+	// NoPermissionSets leaves the permission sets out: a call per
+	// permission set that a caller reading them in detail anyway (stint
+	// discover) need not make twice.
+	NoPermissionSets bool
 }
 
 // DirectoryWith is Directory with options.
@@ -54,10 +58,12 @@ func (p *Provider) DirectoryWith(ctx context.Context, opts DirectoryOptions) (*s
 		d.Accounts, err = p.accounts(gctx, !opts.NoAccountTags)
 		return err
 	})
-	g.Go(func() (err error) {
-		d.PermissionSets, err = p.permissionSets(gctx)
-		return err
-	})
+	if !opts.NoPermissionSets {
+		g.Go(func() (err error) {
+			d.PermissionSets, err = p.permissionSets(gctx)
+			return err
+		})
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}

@@ -23,6 +23,12 @@ func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) stint.Store { return postgres.OpenTest(t) }, storetest.WithJobs(listJobs))
 }
 
+func TestScans(t *testing.T) {
+	t.Parallel()
+	postgres.TestServer(t)
+	storetest.ExerciseScans(t, func(t *testing.T) stint.Store { return postgres.OpenTest(t) })
+}
+
 // listJobs lists the jobs River holds in the store's database.
 func listJobs(t *testing.T, s stint.Store) []*rivertype.JobRow {
 	t.Helper()
