@@ -49,7 +49,7 @@ func (s *Server) discoveryFindings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	in, err := findingsInput(q)
+	in, err := FindingsInput(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -72,7 +72,10 @@ func (s *Server) discoveryFindings(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func findingsInput(q url.Values) (access.FindingsInput, error) {
+// FindingsInput reads the findings filters of a query (scan, kind,
+// min_score, account, principal, offset, limit), for the API and the
+// portal; EINVALID names the bad parameter.
+func FindingsInput(q url.Values) (access.FindingsInput, error) {
 	in := access.FindingsInput{Scan: strings.TrimSpace(q.Get("scan"))}
 	in.Account, in.Principal = strings.TrimSpace(q.Get("account")), strings.TrimSpace(q.Get("principal"))
 	for _, k := range q["kind"] {

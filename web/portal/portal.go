@@ -171,6 +171,8 @@ func (p *Portal) routes() chi.Router {
 				r.Get("/audit", p.adminAudit)
 				r.Get("/audit/export", p.adminAuditExport)
 				r.Get("/health", p.adminHealth)
+				r.Get("/discovery", p.adminDiscovery)
+				r.Get("/discovery/export", p.adminDiscoveryExport)
 			})
 		})
 	})

@@ -61,6 +61,7 @@ func parsePages(a *assets) map[string]*pageTemplate {
 		"live":          live,
 		"extendChoices": func() []string { return ExtendChoices },
 		"value":         value,
+		"signed":        signed,
 	}
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(embedded, "templates/layout.html", "templates/partials.html"))
 	names, err := fs.Glob(embedded, "templates/*.html")
