@@ -220,3 +220,44 @@ func TestDiscoverStoredScans(t *testing.T) {
 	require.Equal(t, res.Scan.Findings, got.Findings)
 	require.Nil(t, got.Inventory)
 }
+
+// TestScheduledDiscovery: with discovery.interval the server scans at
+// start (through its own Identity Center limiter) and stores the scan with
+// a discovery.scanned event by "system"; a later scan diffs with it.
+func TestScheduledDiscovery(t *testing.T) {
+	t.Parallel()
+	ie := setupIdentity(t, false)
+	e := &env{moto: ie.moto, org: ie.org, dir: ie.dir, extra: "discovery:\n  interval: 24h\n  parallel: 4\n"}
+	m := e.start(t, ie.moto.URL())
+	ctx := context.Background()
+	var scans []*stint.Scan
+	eventually(t, 60*time.Second, "the scan at start", func() bool {
+		var err error
+		scans, err = m.Store.ScanList(ctx, nil)
+		require.NoError(t, err)
+		return len(scans) == 1
+	})
+	first := scans[0]
+	require.Equal(t, len(ie.org.Accounts)+1, first.Summary.Accounts, "the members and the management account")
+	require.Equal(t, first.Summary.Accounts, first.Summary.AccountsScanned)
+	require.Positive(t, first.Summary.StandingAssignments, "the sample organisation's assignments are standing")
+	evs, err := m.Store.EventList(ctx, &stint.EventListParams{Type: stint.EventDiscoveryScanned})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	require.Equal(t, "system", evs[0].Actor)
+	require.Equal(t, first.ID, evs[0].Subject)
+
+	second, err := m.ScanNow(ctx)
+	require.NoError(t, err)
+	require.Equal(t, first.Summary.StandingAssignments, second.Summary.StandingAssignments)
+	d := stint.DiffScans(mustScan(t, m.Store, first.ID), mustScan(t, m.Store, second.ID))
+	require.Empty(t, d.New, "nothing changed between the scans")
+	require.Empty(t, d.Resolved)
+}
+
+func mustScan(t *testing.T, s stint.Store, id string) *stint.Scan {
+	t.Helper()
+	scan, err := s.ScanGet(context.Background(), id)
+	require.NoError(t, err)
+	return scan
+}

@@ -149,6 +149,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if cfg.Discovery.Interval > 0 {
+		jc.Tasks = append(jc.Tasks, m.discoveryTask(time.Duration(cfg.Discovery.Interval)))
+	}
 	if m.Slack != nil {
 		jc.Workers = append(jc.Workers, m.Slack.AddWorkers)
 	}

@@ -31,6 +31,11 @@ const (
 	// MinDriftInterval keeps scheduled plans from eating the Identity
 	// Center call budget that grants need.
 	MinDriftInterval = time.Minute
+	// MinDiscoveryInterval keeps scheduled scans (a few calls per account
+	// and permission set) from eating the Identity Center call budget.
+	MinDiscoveryInterval = time.Hour
+	// MaxDiscoveryParallel bounds the member accounts a scan reads at once.
+	MaxDiscoveryParallel = 64
 )
 
 // MaxCreatesInFlightLimit is Identity Center's own limit on account
@@ -81,6 +86,9 @@ type Config struct {
 	// Audit configures the tamper-evident audit trail's signed
 	// checkpoints. Default: no checkpoints (the hash chain alone).
 	Audit AuditConfig `json:"audit" yaml:"audit"`
+	// Discovery schedules `stint discover` scans in the server. Default:
+	// none (scans run from the CLI).
+	Discovery DiscoveryConfig `json:"discovery" yaml:"discovery"`
 	// Portal configures the web portal: OIDC sign-in, sessions, the
 	// break-glass local admin. Default: the portal without sign-in.
 	Portal PortalConfig `json:"portal" yaml:"portal"`
@@ -133,6 +141,17 @@ type IdentityConfig struct {
 	// Prune also counts what the file does not declare as drift, as `stint
 	// plan --prune` does. Default: false.
 	Prune bool `json:"prune,omitempty" yaml:"prune"`
+}
+
+// DiscoveryConfig schedules discovery scans on the server's leader, stored
+// for the portal's trend like those of `stint discover`.
+type DiscoveryConfig struct {
+	// Interval is the time between scans, at least 1h. Default: 0 (no
+	// scheduled scans).
+	Interval stint.Duration `json:"interval,omitempty" yaml:"interval"`
+	// Parallel bounds the member accounts read at once, 1 to 64.
+	// Default: 8.
+	Parallel int `json:"parallel,omitempty" yaml:"parallel"`
 }
 
 // AuditConfig configures checkpoints: signed statements of the audit

@@ -355,7 +355,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  valid + "lisen: :8080\n",
-			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, portal`},
+			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, discovery, portal`},
 		},
 		{
 			name: "unknown aws key",
@@ -408,6 +408,14 @@ func TestErrors(t *testing.T) {
 			name: "bad duration",
 			src:  flowAt2 + "    requesters: [group:E]\n    approvers: [group:S]\n    max_duration: 4x\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
 			want: []string{`stint.yaml:6:19: flows[0].max_duration: invalid duration "4x"; use e.g. 30m, 4h or 7d`},
+		},
+		{
+			name: "discovery too often, too parallel",
+			src:  valid + "discovery:\n  interval: 10m\n  parallel: 500\n",
+			want: []string{
+				`stint.yaml:3:13: discovery.interval 10m0s is shorter than 1h0m0s; scans would eat the Identity Center call budget that grants need (0 or leave it out: no scheduled scans)`,
+				`stint.yaml:4:13: discovery.parallel 500 must be from 1 to 64 (member accounts read at once)`,
+			},
 		},
 		{
 			name: "identity file missing, drift too often",
@@ -658,7 +666,7 @@ bogus: 1
 		{File: "conf/stint.yaml", Line: 14, Col: 11, Message: `flow name "a" is already used by flows[0]`},
 		{File: "conf/stint.yaml", Line: 18, Col: 23, Message: `flow "a": default_duration 2h exceeds max_duration 1h`},
 		{File: "conf/stint.yaml", Line: 19, Col: 19, Message: `flows[1].auto_approve: expected true or false, got "yes"`},
-		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, portal`},
+		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, discovery, portal`},
 	}, ce.Problems)
 	require.Equal(t, "conf/stint.yaml:1:8: "+ce.Problems[0].Message, strings.Split(err.Error(), "\n")[0])
 }

@@ -158,6 +158,17 @@ func (ch *checker) top() {
 	}
 	ch.identity()
 	ch.audit()
+	ch.discovery()
+}
+
+func (ch *checker) discovery() {
+	d := ch.c.Discovery
+	if i := time.Duration(d.Interval); i < 0 || (i != 0 && i < MinDiscoveryInterval) {
+		ch.at("$.discovery.interval", "discovery.interval %s is shorter than %s; scans would eat the Identity Center call budget that grants need (0 or leave it out: no scheduled scans)", i, MinDiscoveryInterval)
+	}
+	if d.Parallel < 0 || d.Parallel > MaxDiscoveryParallel {
+		ch.at("$.discovery.parallel", "discovery.parallel %d must be from 1 to %d (member accounts read at once)", d.Parallel, MaxDiscoveryParallel)
+	}
 }
 
 func (ch *checker) audit() {

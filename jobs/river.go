@@ -67,6 +67,12 @@ type Task struct {
 	// Run does the work; an error is retried up to 3 attempts, EINVALID
 	// is not.
 	Run func(ctx context.Context) error
+	// Timeout bounds one run. Default: Config.JobTimeout.
+	Timeout time.Duration
+	// RunOnStart also runs the task when the leader starts (a task whose
+	// interval is longer than the process may live must, and then skips a
+	// run that came too soon itself).
+	RunOnStart bool
 }
 
 // NewClient builds the River client with stint's workers and periodic jobs.
@@ -144,9 +150,9 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 				func() (river.JobArgs, *river.InsertOpts) {
 					return stint.TaskArgs{Name: name}, &river.InsertOpts{MaxAttempts: 3}
 				},
-				&river.PeriodicJobOpts{ID: "task_" + name}))
+				&river.PeriodicJobOpts{ID: "task_" + name, RunOnStart: t.RunOnStart}))
 		}
-		river.AddWorker(workers, &worker[stint.TaskArgs]{run: func(ctx context.Context, a stint.TaskArgs) error {
+		river.AddWorker(workers, &taskWorker{tasks: tasks, worker: worker[stint.TaskArgs]{run: func(ctx context.Context, a stint.TaskArgs) error {
 			t, ok := tasks[a.Name]
 			if !ok {
 				return river.JobCancel(fmt.Errorf("no task %q in this process", a.Name))
@@ -157,7 +163,7 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 				return river.JobCancel(err)
 			}
 			return err
-		}})
+		}}})
 	}
 	return river.NewClient(driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmp.Or(cfg.MaxWorkers, DefaultMaxWorkers)}},
@@ -173,6 +179,16 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 
 // worker adapts a service call to River and turns *access.RetryLater into a
 // snooze.
+// taskWorker runs Tasks, each with its own timeout.
+type taskWorker struct {
+	worker[stint.TaskArgs]
+	tasks map[string]Task
+}
+
+func (w *taskWorker) Timeout(job *river.Job[stint.TaskArgs]) time.Duration {
+	return w.tasks[job.Args.Name].Timeout // 0: the client's JobTimeout
+}
+
 type worker[T river.JobArgs] struct {
 	river.WorkerDefaults[T]
 	run func(context.Context, T) error
