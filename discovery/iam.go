@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -13,12 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awserr"
 )
 
 // ssoRolePath is where Identity Center makes its roles in member accounts.
@@ -377,7 +376,7 @@ func (s *Scanner) serviceUsage(ctx context.Context, c *awsiam.Client, arn string
 	for {
 		out, err := c.GetServiceLastAccessedDetails(ctx, &awsiam.GetServiceLastAccessedDetailsInput{JobId: gen.JobId})
 		if err != nil {
-			s.notef("service last accessed data of %s could not be read: %s", arn, awsMessage(err))
+			s.notef("service last accessed data of %s could not be read: %s", arn, awserr.Message(err))
 			return nil
 		}
 		switch out.JobStatus {
@@ -421,8 +420,8 @@ func (s *Scanner) generateServiceData(ctx context.Context, c *awsiam.Client, arn
 	if err != nil {
 		if s.noServiceData.CompareAndSwap(false, true) {
 			why := "the endpoint does not offer it"
-			if !notImplemented(err) {
-				why = awsMessage(err)
+			if !awserr.NotImplemented(err) {
+				why = awserr.Message(err)
 			}
 			s.notef("IAM service last accessed data is not available (%s): unused access is judged by the credential report and roles' last use only", why)
 		}
@@ -446,7 +445,7 @@ func iamError(err error, account, op string) error {
 		switch apiErr.ErrorCode() {
 		case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
 			return stint.Errorf(stint.EFORBIDDEN, "account %s: IAM refused %s (%s); the member role needs iam:GetAccountAuthorizationDetails, iam:GenerateCredentialReport and iam:GetCredentialReport (docs/discovery.md)",
-				account, op, awsMessage(err))
+				account, op, awserr.Message(err))
 		case "Throttling", "ThrottlingException":
 			return stint.Errorf(stint.EUNAVAILABLE, "account %s: IAM kept throttling %s after every retry; scan again later", account, op)
 		}
@@ -454,30 +453,7 @@ func iamError(err error, account, op string) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return stint.Errorf(stint.EUNAVAILABLE, "account %s: %s stopped: %v", account, op, err)
 	}
-	return stint.Errorf(stint.EUNAVAILABLE, "account %s: IAM %s failed: %s", account, op, awsMessage(err))
-}
-
-func awsMessage(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		if msg := apiErr.ErrorMessage(); msg != "" {
-			return apiErr.ErrorCode() + ": " + msg
-		}
-		return apiErr.ErrorCode()
-	}
-	return err.Error()
-}
-
-// notImplemented reports whether err is a server error without an AWS
-// error body, as moto answers operations it lacks (an HTML 500 page).
-func notImplemented(err error) bool {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return false
-	}
-	var respErr *awshttp.ResponseError
-	var deserErr *smithy.DeserializationError
-	return errors.As(err, &respErr) && respErr.HTTPStatusCode() >= http.StatusInternalServerError && errors.As(err, &deserErr)
+	return stint.Errorf(stint.EUNAVAILABLE, "account %s: IAM %s failed: %s", account, op, awserr.Message(err))
 }
 
 // sleep waits d, or returns ctx's error if ctx ends first.

@@ -3,11 +3,9 @@ package identityconfig
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -17,15 +15,14 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awserr"
 	"github.com/stint-dev/stint/provider/identitycenter"
 )
 
@@ -246,7 +243,7 @@ func (r *Reader) optional(live *Live, op string, fn func() error) (known bool, e
 		return false, nil
 	}
 	err = fn()
-	if err == nil || !notImplemented(err) {
+	if err == nil || !awserr.NotImplemented(err) {
 		return err == nil, err
 	}
 	r.mu.Lock()
@@ -258,18 +255,6 @@ func (r *Reader) optional(live *Live, op string, fn func() error) (known bool, e
 		r.log.Warn("identity config: optional read unavailable", "operation", op, "err", err)
 	}
 	return false, nil
-}
-
-// notImplemented reports whether err is a server error whose body is not an
-// AWS error, as moto answers operations it lacks (an HTML 500 page).
-func notImplemented(err error) bool {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return false
-	}
-	var respErr *awshttp.ResponseError
-	var deserErr *smithy.DeserializationError
-	return errors.As(err, &respErr) && respErr.HTTPStatusCode() >= http.StatusInternalServerError && errors.As(err, &deserErr)
 }
 
 // identities reads users, groups and their members.

@@ -136,3 +136,16 @@ func (e *codedError) Unwrap() []error { return []error{e.coded, e.cause} }
 func Coded(code string, cause error, format string, args ...any) error {
 	return &codedError{coded: stint.Errorf(code, format, args...), cause: cause}
 }
+
+// NotImplemented reports whether err is a server error whose body is not
+// an AWS error, as moto answers operations it lacks (an HTML 500 page):
+// callers of optional reads degrade instead of failing.
+func NotImplemented(err error) bool {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return false
+	}
+	var respErr *awshttp.ResponseError
+	var deserErr *smithy.DeserializationError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() >= http.StatusInternalServerError && errors.As(err, &deserErr)
+}
