@@ -2,6 +2,7 @@ package identityconfig_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/identityconfig"
 	"github.com/stint-dev/stint/internal/motoserver"
 	"github.com/stint-dev/stint/provider/identitycenter"
@@ -25,7 +27,8 @@ func TestReadLive(t *testing.T) {
 	// 10 users + 7 groups is cheaper than 16 accounts x (1 + 6 sets).
 	require.Equal(t, identityconfig.StrategyPerPrincipal, live.Strategy)
 	require.Equal(t, 17, live.Estimates[identityconfig.StrategyPerPrincipal])
-	require.Equal(t, 112, live.Estimates[identityconfig.StrategyPerAccount]) // 16 with the management account
+	require.Equal(t, 112, live.Estimates[identityconfig.StrategyPerAccount])       // 16 with the management account
+	require.Equal(t, 102, live.Estimates[identityconfig.StrategyPerPermissionSet]) // 6 listings instead of 16
 	require.Len(t, live.PermissionSets, 6)
 	require.Len(t, live.Assignments, 35) // 30 round-trip + 5 seeded
 
@@ -116,6 +119,19 @@ func TestReadLiveStrategiesAgree(t *testing.T) {
 	}
 	require.Len(t, pairs, 32)
 	require.Equal(t, 32, perAccount.Calls["ListAccountAssignments"])
+
+	// Per permission set: the same assignments, the accounts of each set
+	// listed once (6 calls, plus 6 for those behind on provisioning) where
+	// per account asked each of the 16 accounts.
+	perSet, err := newReader(t, func(c *identityconfig.ReaderConfig) {
+		c.Strategy, c.SkipTags = identityconfig.StrategyPerPermissionSet, true
+	}).Read(context.Background(), dir)
+	require.NoError(t, err)
+	require.Equal(t, identityconfig.StrategyPerPermissionSet, perSet.Strategy)
+	require.Equal(t, perAccount.Assignments, perSet.Assignments)
+	require.Zero(t, perSet.Calls["ListPermissionSetsProvisionedToAccount"])
+	require.Equal(t, 12, perSet.Calls["ListAccountsForProvisionedPermissionSet"])
+	require.Equal(t, 32, perSet.Calls["ListAccountAssignments"])
 }
 
 func TestReadIdentities(t *testing.T) {
@@ -150,7 +166,19 @@ func TestEstimateChoosesCheaper(t *testing.T) {
 	d := testDirectory() // 5 accounts, 1 user, 2 groups
 	est := identityconfig.Estimate(d, 0)
 	require.Equal(t, 5, est[identityconfig.StrategyPerAccount])
+	require.Equal(t, 0, est[identityconfig.StrategyPerPermissionSet])
 	require.Equal(t, 3, est[identityconfig.StrategyPerPrincipal])
+
+	// 500 assignments of 50 groups in 10 accounts with one set: per set
+	// lists the set's accounts once instead of each account.
+	d.Accounts = d.Accounts[:0]
+	for i := range 10 {
+		d.Accounts = append(d.Accounts, stint.Account{ID: fmt.Sprintf("1000000000%02d", i)})
+	}
+	d.Groups = make([]stint.Group, 50)
+	est = identityconfig.Estimate(d, 1)
+	require.Equal(t, map[identityconfig.Strategy]int{identityconfig.StrategyPerAccount: 20, identityconfig.StrategyPerPermissionSet: 11,
+		identityconfig.StrategyPerPrincipal: 51}, est)
 }
 
 func findSet(t *testing.T, live *identityconfig.Live, name string) identityconfig.LivePermissionSet {

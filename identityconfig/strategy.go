@@ -30,6 +30,12 @@ const (
 	// (ListAccountAssignmentsForPrincipal). It sees only the directory's
 	// principals: assignments of deleted users and groups are missed.
 	StrategyPerPrincipal Strategy = "per-principal"
+	// StrategyPerPermissionSet lists, for each permission set, the
+	// accounts it is provisioned to (ListAccountsForProvisionedPermissionSet,
+	// a call per 100 accounts) and then its assignments in each
+	// (ListAccountAssignments). It sees what per-account sees, with a call
+	// per permission set where per-account makes one per account.
+	StrategyPerPermissionSet Strategy = "per-permission-set"
 )
 
 // pageSize is the largest page the assignment listings return.
@@ -40,25 +46,31 @@ const pageSize = 100
 // provisioned-set listing per account, plus one assignment listing per
 // provisioned (account, permission set), counted as every permission set
 // provisioned to every account since that is unknown before listing (an
-// upper bound). Per principal: one listing per user and per group. The
-// permission set reads (seven calls per set, the listing of accounts behind
-// on provisioning among them) cost the same either way and are not
-// counted.
+// upper bound). Per permission set: one provisioned-account listing per
+// permission set and 100 accounts, plus the same assignment listings. Per
+// principal: one listing per user and per group. The permission set reads
+// (seven calls per set, the listing of accounts behind on provisioning
+// among them) cost the same either way and are not counted.
 func Estimate(dir *stint.Directory, nPermissionSets int) map[Strategy]int {
 	accounts := len(dir.Accounts)
+	pairs := accounts * nPermissionSets
 	return map[Strategy]int{
-		StrategyPerAccount:   accounts * (1 + nPermissionSets),
-		StrategyPerPrincipal: len(dir.Users) + len(dir.Groups),
+		StrategyPerAccount:       accounts + pairs,
+		StrategyPerPermissionSet: nPermissionSets*max(1, (accounts+pageSize-1)/pageSize) + pairs,
+		StrategyPerPrincipal:     len(dir.Users) + len(dir.Groups),
 	}
 }
 
 // cheapest picks the strategy with the fewest estimated calls; ties go to
-// per-account, which sees every assignment.
+// those that see every assignment, per permission set first.
 func cheapest(est map[Strategy]int) Strategy {
-	if est[StrategyPerPrincipal] < est[StrategyPerAccount] {
-		return StrategyPerPrincipal
+	best := StrategyPerPermissionSet
+	for _, s := range []Strategy{StrategyPerAccount, StrategyPerPrincipal} {
+		if est[s] < est[best] {
+			best = s
+		}
 	}
-	return StrategyPerAccount
+	return best
 }
 
 // assignments lists the account assignments of dir's accounts with the
@@ -84,6 +96,8 @@ func (r *Reader) assignments(ctx context.Context, dir *stint.Directory, live *Li
 	switch live.Strategy {
 	case StrategyPerPrincipal:
 		err = r.perPrincipal(ctx, dir, add)
+	case StrategyPerPermissionSet:
+		err = r.perPermissionSet(ctx, live.PermissionSets, accounts, add)
 	default:
 		live.Strategy = StrategyPerAccount
 		err = r.perAccount(ctx, dir, add)
@@ -132,10 +146,12 @@ func (r *Reader) perPrincipal(ctx context.Context, dir *stint.Directory, add fun
 	})
 }
 
+// listing is an (account, permission set) whose assignments are listed.
+type listing struct{ account, ps string }
+
 func (r *Reader) perAccount(ctx context.Context, dir *stint.Directory, add func(LiveAssignment)) error {
-	type job struct{ account, ps string }
 	var mu sync.Mutex
-	var jobs []job
+	var jobs []listing
 	err := r.forEach(ctx, len(dir.Accounts), func(ctx context.Context, i int) error {
 		acct := dir.Accounts[i].ID
 		pages := ssoadmin.NewListPermissionSetsProvisionedToAccountPaginator(r.sso, &ssoadmin.ListPermissionSetsProvisionedToAccountInput{
@@ -148,7 +164,7 @@ func (r *Reader) perAccount(ctx context.Context, dir *stint.Directory, add func(
 			}
 			mu.Lock()
 			for _, ps := range page.PermissionSets {
-				jobs = append(jobs, job{acct, ps})
+				jobs = append(jobs, listing{acct, ps})
 			}
 			mu.Unlock()
 		}
@@ -157,6 +173,42 @@ func (r *Reader) perAccount(ctx context.Context, dir *stint.Directory, add func(
 	if err != nil {
 		return err
 	}
+	return r.pairs(ctx, jobs, add)
+}
+
+// perPermissionSet lists where each permission set is provisioned, then
+// its assignments in those of the accounts wanted.
+func (r *Reader) perPermissionSet(ctx context.Context, sets []LivePermissionSet, wanted map[string]bool, add func(LiveAssignment)) error {
+	var mu sync.Mutex
+	var jobs []listing
+	err := r.forEach(ctx, len(sets), func(ctx context.Context, i int) error {
+		ps := sets[i].ARN
+		pages := ssoadmin.NewListAccountsForProvisionedPermissionSetPaginator(r.sso, &ssoadmin.ListAccountsForProvisionedPermissionSetInput{
+			InstanceArn: aws.String(r.cfg.InstanceARN), PermissionSetArn: aws.String(ps),
+		}, func(o *ssoadmin.ListAccountsForProvisionedPermissionSetPaginatorOptions) { o.Limit = pageSize })
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				return awsError(err, "list accounts permission set %s is provisioned to", sets[i].Name)
+			}
+			mu.Lock()
+			for _, acct := range page.AccountIds {
+				if wanted[acct] {
+					jobs = append(jobs, listing{acct, ps})
+				}
+			}
+			mu.Unlock()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.pairs(ctx, jobs, add)
+}
+
+// pairs lists the assignments of each (account, permission set).
+func (r *Reader) pairs(ctx context.Context, jobs []listing, add func(LiveAssignment)) error {
 	return r.forEach(ctx, len(jobs), func(ctx context.Context, i int) error {
 		j := jobs[i]
 		pages := ssoadmin.NewListAccountAssignmentsPaginator(r.sso, &ssoadmin.ListAccountAssignmentsInput{
