@@ -55,4 +55,7 @@ const (
 	EventLocalSignIn       = "auth.local_sign_in"   // break-glass local admin sign-in
 	EventLocalSignInFailed = "auth.local_sign_in_failed"
 	EventLocalLockedOut    = "auth.local_locked_out"
+	// EventAuditPruned records that retention removed the chain's oldest
+	// events (up to data.through) and left a signed anchor.
+	EventAuditPruned = "audit.pruned"
 )
