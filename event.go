@@ -58,4 +58,7 @@ const (
 	// EventAuditPruned records that retention removed the chain's oldest
 	// events (up to data.through) and left a signed anchor.
 	EventAuditPruned = "audit.pruned"
+	// EventWeeklyReport records the weekly audit report (its counts), so
+	// that it reaches the webhooks that subscribe to it.
+	EventWeeklyReport = "audit.weekly_report"
 )
