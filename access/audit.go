@@ -271,3 +271,7 @@ func (s *Service) RecordWeeklyReport(ctx context.Context) (*stint.Summary, error
 	}
 	return sum, nil
 }
+
+// EventSubjects returns what maps events to OCSF with the grants they are
+// about (see audit.Subjects), for one export or forwarding run.
+func (s *Service) EventSubjects() *audit.Subjects { return &audit.Subjects{Reader: s.Store} }

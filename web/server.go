@@ -141,6 +141,11 @@ func (s *Server) routes() chi.Router {
 			r.Post("/can", s.can)
 			r.Get("/who-can", s.whoCan)
 			r.Get("/events", s.events)
+			r.Get("/events/export", s.exportEvents)
+			r.Get("/audit/who-had", s.whoHad)
+			r.Get("/audit/reach", s.reach)
+			r.Get("/audit/report", s.report)
+			r.Get("/audit/forwarding", s.forwarding)
 		})
 	})
 	if s.portal != nil {
