@@ -107,7 +107,8 @@ func (a *app) auditVerifyCmd() *cobra.Command {
 		Long: `Check the whole audit trail in the config's store: every event's place in the
 hash chain, its link to the event before it and its hash, the chain's head,
 and every signed checkpoint (with the config's audit keys and --key).
-Reports the first broken link.
+When retention removed old events, the check starts at the oldest kept one,
+whose place a signed anchor vouches for. Reports the first broken link.
 
 Works on the store directly, also while the server runs. Exit codes: 0
 intact, 8 broken, others as for every command.`,
@@ -134,6 +135,10 @@ intact, 8 broken, others as for every command.`,
 			err = writeJSON(w, rep)
 		} else if rep.OK() {
 			_, err = fmt.Fprintf(w, "ok: %d events, chain head %d (%s), %d checkpoints verified\n", rep.Events, rep.Head.Seq, short(rep.Head.Hash), rep.Checkpoints)
+			if a := rep.Anchor; a != nil && err == nil {
+				_, err = fmt.Fprintf(w, "(retention removed events 1 to %d on %s; a signed anchor vouches for the kept ones from %d)\n",
+					a.Seq, a.Time.UTC().Format("2006-01-02"), a.Seq+1)
+			}
 		} else {
 			_, err = fmt.Fprintf(w, "BROKEN %s\n(%d events read before it; %d checkpoints verified)\n", rep.Broken, rep.Events, rep.Checkpoints)
 		}
