@@ -76,3 +76,38 @@ func CheckpointMessage(c *Checkpoint) []byte {
 	return []byte("stint-checkpoint\n" + strconv.FormatInt(c.Seq, 10) + "\n" + c.Hash + "\n" +
 		c.Time.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
 }
+
+// Anchor is a signed statement that retention removed the chain's events
+// up to Seq, whose hash was Hash: the oldest kept event (Seq+1) links to
+// it, so the kept tail still verifies and a truncation beyond it shows.
+// It is signed with the checkpoint key over AnchorMessage, which differs
+// from a checkpoint's, so a checkpoint cannot pass for an anchor.
+type Anchor struct {
+	Seq       int64     `json:"seq"`
+	Hash      string    `json:"hash"`
+	Time      time.Time `json:"time"` // when the events were removed
+	KeyID     string    `json:"key_id"`
+	Signature string    `json:"signature"`
+	// Pruned is how many events this removal deleted (not signed).
+	Pruned int64 `json:"pruned"`
+}
+
+// AnchorMessage is what an anchor's signature covers.
+func AnchorMessage(a *Anchor) []byte {
+	return []byte("stint-anchor\n" + strconv.FormatInt(a.Seq, 10) + "\n" + a.Hash + "\n" +
+		a.Time.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano))
+}
+
+// ForwardCursor is how far the audit trail has gone to one forwarding
+// destination: every event up to Seq, in chain order. Forwarders move it
+// with compare-and-swap on Version, so two leaders never both move it.
+type ForwardCursor struct {
+	Name string `json:"name"`
+	Seq  int64  `json:"seq"`
+	// ForwardedAt is when Seq last moved; AttemptedAt when the last
+	// delivery was tried, and LastError why it failed ("" when it did not).
+	ForwardedAt time.Time `json:"forwarded_at"`
+	AttemptedAt time.Time `json:"attempted_at"`
+	LastError   string    `json:"last_error,omitempty"`
+	Version     int64     `json:"version"`
+}

@@ -55,4 +55,10 @@ const (
 	EventLocalSignIn       = "auth.local_sign_in"   // break-glass local admin sign-in
 	EventLocalSignInFailed = "auth.local_sign_in_failed"
 	EventLocalLockedOut    = "auth.local_locked_out"
+	// EventAuditPruned records that retention removed the chain's oldest
+	// events (up to data.through) and left a signed anchor.
+	EventAuditPruned = "audit.pruned"
+	// EventWeeklyReport records the weekly audit report (its counts), so
+	// that it reaches the webhooks that subscribe to it.
+	EventWeeklyReport = "audit.weekly_report"
 )

@@ -59,6 +59,10 @@ type Reader interface {
 	CheckpointList(ctx context.Context) ([]*Checkpoint, error)
 	// SessionGet returns the portal session with the hash, or ENOTFOUND.
 	SessionGet(ctx context.Context, hash string) (*Session, error)
+	// AnchorList lists the retention anchors, oldest first.
+	AnchorList(ctx context.Context) ([]*Anchor, error)
+	// ForwardCursorList lists the forwarding cursors by name.
+	ForwardCursorList(ctx context.Context) ([]*ForwardCursor, error)
 }
 
 // Tx is a store transaction.
@@ -100,6 +104,15 @@ type Tx interface {
 	SessionDeleteExpired(ctx context.Context, now, idleBefore time.Time) (int, error)
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
+	// EventPrune deletes the chain's events up to a.Seq and records the
+	// anchor a in their place, and says how many it deleted (a.Pruned is
+	// set). It returns ECONFLICT when the event at a.Seq is not there with
+	// a.Hash (the chain moved or was changed), so an anchor never vouches
+	// for a place it was not signed for.
+	EventPrune(ctx context.Context, a *Anchor) (int64, error)
+	// ForwardCursorPut creates the cursor when Version is 0, else updates
+	// it if the stored Version still matches (ECONFLICT when it changed).
+	ForwardCursorPut(ctx context.Context, c *ForwardCursor) error
 }
 
 // RequestListParams filters RequestList. Results are newest first.
@@ -119,8 +132,19 @@ type GrantListParams struct {
 	// Resource, when set, keeps grants whose resource ID or account name
 	// contains it (any case).
 	Resource string
-	Offset   int // rows to skip, for pages
-	Limit    int // default 100, at most 10000
+	// ResourceID, AccountID and Flow, when set, keep the grants of that
+	// exact resource, account and flow (indexed).
+	ResourceID string
+	AccountID  string
+	Flow       string
+	// From and Until, when set, keep the grants whose access may overlap
+	// [From, Until): grants that started before Until (activating, active,
+	// revoking, failed or ended; not ready, scheduled or never activated)
+	// and, when ended, ended after From and after they started. Callers
+	// work out the exact interval (see AccessInterval).
+	From, Until time.Time
+	Offset      int // rows to skip, for pages
+	Limit       int // default 100, at most 10000
 }
 
 // GrantListDueParams filters GrantListDue.
@@ -139,8 +163,10 @@ type EffectListParams struct {
 type EventListParams struct {
 	Since   time.Time // zero means from the beginning
 	Subject string    // "" means all
-	Type    string    // "" means all, e.g. "identity.drift"
-	Limit   int       // default 1000; the newest Limit events are returned
+	// Type is "" for all, a type ("identity.drift") or a prefix ending in
+	// "*" ("grant.*").
+	Type  string
+	Limit int // default 1000; the newest Limit events are returned
 	// Until, when set, keeps events before it (exclusive).
 	Until time.Time
 	// Actor, when set, keeps the events of that actor (any case).
@@ -157,6 +183,18 @@ type EventListParams struct {
 	// Oldest returns the oldest Limit events rather than the newest (the
 	// first page of a forward paging; AfterID implies it).
 	Oldest bool
+	// Resource, Account and Flow, when set, keep the events about the
+	// requests and grants of that exact resource ID, account ID and flow
+	// (their subject is such a request or grant).
+	Resource string
+	Account  string
+	Flow     string
+	// ChainOrder lists the events of the chain in chain order: the first
+	// Limit whose seq is greater than AfterSeq (forwarding reads the chain
+	// with it). Events outside the chain are left out; the time paging
+	// fields (BeforeID, AfterID, Oldest) are ignored.
+	ChainOrder bool
+	AfterSeq   int64
 }
 
 // Job is a durable unit of background work, inserted with Tx.Enqueue.

@@ -631,8 +631,19 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 // events of their own requests and grants and their own actions.
 func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*stint.Event, error) {
 	p := &stint.EventListParams{Since: in.Since, Until: in.Until, Subject: in.Subject, Actor: in.Actor, Type: in.Type,
-		Text: in.Text, BeforeID: in.BeforeID, AfterID: in.AfterID, Oldest: in.Oldest, Limit: in.Limit}
+		Text: in.Text, BeforeID: in.BeforeID, AfterID: in.AfterID, Oldest: in.Oldest, Limit: in.Limit, Flow: in.Flow}
 	if c.Admin {
+		var err error
+		if in.Resource != "" {
+			if p.Resource, err = s.AuditResourceID(ctx, in.Resource); err != nil {
+				return nil, err
+			}
+		}
+		if in.Account != "" {
+			if p.Account, err = s.AuditAccountID(ctx, in.Account); err != nil {
+				return nil, err
+			}
+		}
 		return s.Store.EventList(ctx, p)
 	}
 	if in.Subject == "" {
@@ -644,6 +655,7 @@ func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*sti
 		}
 	}
 	p.Text = "" // a text search could reach other subjects' events
+	p.Flow = ""
 	return s.Store.EventList(ctx, p)
 }
 

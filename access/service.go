@@ -136,8 +136,13 @@ type GrantsInput struct {
 }
 
 // EventsInput filters Events. Since, Until, Actor, Type, Text, BeforeID,
-// AfterID and Oldest are as in stint.EventListParams.
+// AfterID and Oldest are as in stint.EventListParams; Resource (an ID whose
+// account part may be a name), Account (ID or name) and Flow too, for
+// admins.
 type EventsInput struct {
+	Resource string
+	Account  string
+	Flow     string
 	Since    time.Time
 	Until    time.Time
 	Subject  string

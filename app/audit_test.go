@@ -1,10 +1,15 @@
 package app_test
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,4 +67,44 @@ func TestAuditVerify(t *testing.T) {
 
 	_, err = app.VerifyAudit(ctx, m.ConfigPath, []string{"not-a-key"})
 	require.Equal(t, stint.EINVALID, stint.ErrorCode(err))
+}
+
+// TestAuditForwardingTask: a config with a forwarding webhook delivers
+// the server's trail, in chain order, from the leader's task.
+func TestAuditForwardingTask(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seqs []int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sc := bufio.NewScanner(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		for sc.Scan() {
+			var e stint.Event
+			if json.Unmarshal(sc.Bytes(), &e) == nil {
+				seqs = append(seqs, e.Seq)
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	e := setupEnv(t)
+	e.extra = "audit:\n  forward:\n    - name: siem\n      webhook: {url: \"" + srv.URL + "\"}\n  forward_interval: 1s\n"
+	m := e.start(t, e.moto.URL())
+	ctx := context.Background()
+	head, err := m.Store.ChainHead(ctx)
+	require.NoError(t, err)
+	require.Positive(t, head.Seq, "the server wrote events at start")
+	eventually(t, 30*time.Second, "the trail forwarded", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return int64(len(seqs)) >= head.Seq
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for i, s := range seqs {
+		require.EqualValues(t, i+1, s, "in chain order, each once")
+	}
+	cursors, err := m.Store.ForwardCursorList(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "siem", cursors[0].Name)
 }

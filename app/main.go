@@ -142,6 +142,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if signer != nil {
 		jc.Tasks = append(jc.Tasks, checkpointTask(signer, store, time.Duration(cfg.Audit.CheckpointInterval)))
 	}
+	auditTasks, err := m.auditTasks(ctx, cfg, signer)
+	if err != nil {
+		return err
+	}
+	jc.Tasks = append(jc.Tasks, auditTasks...)
 	if cfg.IdentityFile() != "" {
 		jc.DriftInterval = time.Duration(cfg.Identity.DriftInterval)
 		jc.Drift = func(ctx context.Context) error {

@@ -74,3 +74,19 @@ func (s *Signer) Checkpoint(ctx context.Context, store stint.Store) (*stint.Chec
 	}
 	return c, nil
 }
+
+// SignAnchor returns a signed retention anchor: the events up to seq, the
+// last of which has hash, are removed now.
+func (s *Signer) SignAnchor(seq int64, hash string) *stint.Anchor {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	a := &stint.Anchor{Seq: seq, Hash: hash, Time: now().UTC().Truncate(time.Microsecond),
+		KeyID: KeyID(s.Key.Public().(ed25519.PublicKey))}
+	a.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(s.Key, stint.AnchorMessage(a)))
+	return a
+}
+
+// PublicKey returns the signer's public key.
+func (s *Signer) PublicKey() ed25519.PublicKey { return s.Key.Public().(ed25519.PublicKey) }

@@ -20,6 +20,10 @@ type Report struct {
 	Head   stint.ChainHead `json:"head"`
 	// Checkpoints counts the checkpoints checked (signature and link).
 	Checkpoints int `json:"checkpoints"`
+	// Anchor is the newest retention anchor: the events up to its Seq were
+	// removed by retention, and the check started at the next one. Nil
+	// when retention removed nothing.
+	Anchor *stint.Anchor `json:"anchor,omitempty"`
 	// Broken is the first broken link, nil when the trail is intact.
 	Broken *Break `json:"broken,omitempty"`
 }
@@ -56,8 +60,14 @@ var errStop = errors.New("stop")
 // fields; that the store's head is the last event; and every checkpoint:
 // its signature by one of keys (by KeyID; a checkpoint whose key is not
 // given is reported) and that the event at its seq has its hash, so events
-// removed from the end, or a chain rewritten after it, show. It stops at
-// the first break. It returns an error only when the store cannot be read.
+// removed from the end, or a chain rewritten after it, show.
+//
+// When retention removed the oldest events, the check starts at the
+// oldest kept one: the newest retention anchor, signed by one of keys,
+// vouches for its place (the seq before it and that event's hash), so
+// events removed beyond the anchor, or an anchor moved, show as a break.
+// Verify stops at the first break. It returns an error only when the store
+// cannot be read.
 func Verify(ctx context.Context, r stint.Reader, keys []ed25519.PublicKey) (*Report, error) {
 	head, err := r.ChainHead(ctx)
 	if err != nil {
@@ -67,23 +77,48 @@ func Verify(ctx context.Context, r stint.Reader, keys []ed25519.PublicKey) (*Rep
 	if err != nil {
 		return nil, err
 	}
+	anchors, err := r.AnchorList(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rep := &Report{Head: head}
 	bySeq := map[int64]*stint.Checkpoint{}
 	for _, c := range cps {
-		if b := checkSignature(c, keys); b != nil {
+		if b := checkSignature("the checkpoint", c.Seq, c.KeyID, c.Signature, stint.CheckpointMessage(c), keys); b != nil {
 			rep.Broken = b
 			return rep, nil
 		}
 		bySeq[c.Seq] = c
 		rep.Checkpoints++
 	}
+	for _, a := range anchors {
+		if b := checkSignature("the retention anchor", a.Seq, a.KeyID, a.Signature, stint.AnchorMessage(a), keys); b != nil {
+			rep.Broken = b
+			return rep, nil
+		}
+		rep.Anchor = a // oldest first: the last is the newest
+	}
 	prev, want := "", int64(1)
-	err = r.EventChain(ctx, 1, func(e *stint.Event, data []byte) error {
+	if a := rep.Anchor; a != nil {
+		prev, want = a.Hash, a.Seq+1
+		if c := bySeq[a.Seq]; c != nil && c.Hash != a.Hash {
+			rep.Broken = &Break{Seq: a.Seq, Reason: "the retention anchor and the signed checkpoint at this place have different hashes: the chain was rewritten"}
+			return rep, nil
+		}
+	}
+	err = r.EventChain(ctx, want, func(e *stint.Event, data []byte) error {
 		rep.Events++
 		var b *Break
 		switch {
 		case e.Seq == 0:
 			b = &Break{Seq: 0, EventID: e.ID, Reason: "the event has no place in the chain: it was written around the store"}
+		case e.Seq != want && rep.Anchor != nil && e.Seq > want && want == rep.Anchor.Seq+1:
+			missing := fmt.Sprintf("events %d to %d are", want, e.Seq-1)
+			if e.Seq == want+1 {
+				missing = fmt.Sprintf("event %d is", want)
+			}
+			b = &Break{Seq: want, EventID: e.ID, Reason: fmt.Sprintf("%s missing: retention removed events up to %d only (anchor of %s)",
+				missing, rep.Anchor.Seq, rep.Anchor.Time.UTC().Format("2006-01-02T15:04:05Z"))}
 		case e.Seq != want:
 			b = &Break{Seq: want, EventID: e.ID, Reason: fmt.Sprintf("event %d is missing: the next one found is %d", want, e.Seq)}
 		case e.PrevHash != prev:
@@ -123,20 +158,22 @@ func Verify(ctx context.Context, r stint.Reader, keys []ed25519.PublicKey) (*Rep
 	return rep, nil
 }
 
-func checkSignature(c *stint.Checkpoint, keys []ed25519.PublicKey) *Break {
-	sig, err := base64.StdEncoding.DecodeString(c.Signature)
+// checkSignature checks a signed statement (what names it: "the
+// checkpoint", "the retention anchor") at seq.
+func checkSignature(what string, seq int64, keyID, signature string, msg []byte, keys []ed25519.PublicKey) *Break {
+	sig, err := base64.StdEncoding.DecodeString(signature)
 	if err != nil {
-		return &Break{Seq: c.Seq, Reason: "the checkpoint's signature is not base64"}
+		return &Break{Seq: seq, Reason: what + "'s signature is not base64"}
 	}
 	for _, k := range keys {
-		if KeyID(k) == c.KeyID {
-			if !ed25519.Verify(k, stint.CheckpointMessage(c), sig) {
-				return &Break{Seq: c.Seq, Reason: "the checkpoint's signature is not valid: it was forged or changed"}
+		if KeyID(k) == keyID {
+			if !ed25519.Verify(k, msg, sig) {
+				return &Break{Seq: seq, Reason: what + "'s signature is not valid: it was forged or changed"}
 			}
 			return nil
 		}
 	}
-	return &Break{Seq: c.Seq, Reason: fmt.Sprintf("the checkpoint is signed with key %s, which was not given; pass its public key", c.KeyID)}
+	return &Break{Seq: seq, Reason: fmt.Sprintf("%s is signed with key %s, which was not given; pass its public key", what, keyID)}
 }
 
 // hashMatches checks the event's hash over its data as stored (canonical

@@ -15,24 +15,31 @@ import (
 func (a *app) auditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Show the audit trail, newest last",
-		Long: `Show audit events, oldest first so the newest are last.
+		Short: "Show and query the audit trail, newest last",
+		Long: `Show audit events, oldest first so the newest are last, filtered by time,
+actor, subject, resource, account, flow and type.
 
 Admins see every event; others pass --subject with one of their request or
-grant IDs.`,
+grant IDs. Subcommands export the trail (CSV, JSON lines, OCSF), answer who
+had a resource and what a user could reach, make the weekly report, show
+the forwarding cursors, and verify the hash chain.`,
 		Example: `  stint audit --since 1h
-  stint audit --subject 01JB3Q6P4Z0000000000000000 -o json`,
+  stint audit --subject 01JB3Q6P4Z0000000000000000 -o json
+  stint audit --resource aws-sso:prod-payments/AdministratorAccess --since 2026-11-01 --until 2026-12-01
+  stint audit --type 'grant.*' --account prod-payments --flow prod-admin`,
 		GroupID: "review",
 		Args:    noArgsCmd,
 	}
-	since := cmd.Flags().String("since", "", "only events after this RFC 3339 time, or this long ago (1h, 7d)")
-	subject := cmd.Flags().String("subject", "", "only events about this request or grant ID")
+	filters := addEventFilters(cmd)
 	limit, limitCheck := addLimit(cmd, "at most this many, the newest (default: the server's, 1000)")
-	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd())
+	cmd.AddCommand(a.auditVerifyCmd(), a.auditKeygenCmd(), a.auditExportCmd(), a.auditWhoHadCmd(), a.auditReachCmd(),
+		a.auditReportCmd(), a.auditForwardingCmd())
 	return listCmd(a, cmd, listing[*stint.Event]{
-		checks: []check{func() error { return checkSince(*since) }, limitCheck},
+		checks: []check{filters.check, limitCheck},
 		fetch: func(ctx context.Context, c *client.Client, _ []string) ([]*stint.Event, error) {
-			return c.Events(ctx, client.EventsParams{Since: *since, Subject: *subject, Limit: *limit})
+			p := filters.params()
+			p.Limit = *limit
+			return c.Events(ctx, p)
 		},
 		empty:  hint("no events"),
 		header: []string{"TIME", "ACTOR", "TYPE", "SUBJECT", "DETAILS"},
@@ -42,17 +49,21 @@ grant IDs.`,
 	})
 }
 
-func checkSince(v string) error {
+// checkWhen checks a time flag: RFC 3339, a date, a date and time in UTC,
+// or a duration back from now; "" is unset.
+func checkWhen(flag, v string) error {
 	if v == "" {
 		return nil
 	}
-	if _, err := time.Parse(time.RFC3339, v); err == nil {
-		return nil
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02", "2006-01-02T15:04"} {
+		if _, err := time.Parse(layout, v); err == nil {
+			return nil
+		}
 	}
 	if _, err := stint.ParseDuration(v); err == nil {
 		return nil
 	}
-	return stint.Errorf(stint.EINVALID, "--since %q is neither an RFC 3339 time nor a duration such as 1h or 7d", v)
+	return stint.Errorf(stint.EINVALID, "--%s %q is not a time: give RFC 3339 (2026-11-30T09:00:00Z), a date (2026-11-30) or a duration back from now (1h, 7d)", flag, v)
 }
 
 func (a *app) whoamiCmd() *cobra.Command {
@@ -96,7 +107,8 @@ func (a *app) auditVerifyCmd() *cobra.Command {
 		Long: `Check the whole audit trail in the config's store: every event's place in the
 hash chain, its link to the event before it and its hash, the chain's head,
 and every signed checkpoint (with the config's audit keys and --key).
-Reports the first broken link.
+When retention removed old events, the check starts at the oldest kept one,
+whose place a signed anchor vouches for. Reports the first broken link.
 
 Works on the store directly, also while the server runs. Exit codes: 0
 intact, 8 broken, others as for every command.`,
@@ -123,6 +135,10 @@ intact, 8 broken, others as for every command.`,
 			err = writeJSON(w, rep)
 		} else if rep.OK() {
 			_, err = fmt.Fprintf(w, "ok: %d events, chain head %d (%s), %d checkpoints verified\n", rep.Events, rep.Head.Seq, short(rep.Head.Hash), rep.Checkpoints)
+			if a := rep.Anchor; a != nil && err == nil {
+				_, err = fmt.Fprintf(w, "(retention removed events 1 to %d on %s; a signed anchor vouches for the kept ones from %d)\n",
+					a.Seq, a.Time.UTC().Format("2006-01-02"), a.Seq+1)
+			}
 		} else {
 			_, err = fmt.Fprintf(w, "BROKEN %s\n(%d events read before it; %d checkpoints verified)\n", rep.Broken, rep.Events, rep.Checkpoints)
 		}

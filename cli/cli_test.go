@@ -609,6 +609,8 @@ func TestAuditVerifyCommand(t *testing.T) {
 		{"intact", intact, nil, 0, "ok: 42 events, chain head 42 (0123456789ab), 3 checkpoints verified\n"},
 		{"broken", broken, nil, cli.ExitBroken, "BROKEN at seq 7 (event 01J7): its hash does not match its content\n(6 events read before it; 0 checkpoints verified)\n"},
 		{"json", intact, []string{"-o", "json"}, 0, `"checkpoints": 3`},
+		{"after retention", &audit.Report{Events: 40, Head: stint.ChainHead{Seq: 42, Hash: "0123456789abcdef0123"}, Checkpoints: 3,
+			Anchor: &stint.Anchor{Seq: 2, Time: now}}, nil, 0, "ok: 40 events, chain head 42 (0123456789ab), 3 checkpoints verified\n(retention removed events 1 to 2 on 2025-06-02; a signed anchor vouches for the kept ones from 3)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var gotKeys []string

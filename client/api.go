@@ -102,6 +102,16 @@ type EventsParams struct {
 	Since   string
 	Subject string // a request or grant ID; "" means all
 	Limit   int
+	// Until is like Since, the end (exclusive); Actor an email; Type a
+	// type or a prefix ending in "*"; Resource, Account and Flow name
+	// what the events are about. "" means any.
+	Until, Actor, Type, Resource, Account, Flow string
+}
+
+// query returns the parameters as a query.
+func (p EventsParams) query() url.Values {
+	return query(map[string]string{"since": p.Since, "until": p.Until, "subject": p.Subject, "actor": p.Actor, "type": p.Type,
+		"resource": p.Resource, "account": p.Account, "flow": p.Flow, "limit": count(p.Limit)})
 }
 
 // Me returns the caller's profile.
@@ -210,8 +220,7 @@ func (c *Client) WhoCan(ctx context.Context, r Resource) ([]WhoCan, error) {
 
 // Events lists audit events, oldest first.
 func (c *Client) Events(ctx context.Context, p EventsParams) ([]*stint.Event, error) {
-	q := query(map[string]string{"since": p.Since, "subject": p.Subject, "limit": count(p.Limit)})
-	return list[*stint.Event](ctx, c, "/api/v1/events", q)
+	return list[*stint.Event](ctx, c, "/api/v1/events", p.query())
 }
 
 // call sends body (when not nil) to method path and returns the answer

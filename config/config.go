@@ -168,6 +168,20 @@ type AuditConfig struct {
 	// accepts checkpoints from, besides the checkpoint key's own (keep old
 	// ones here after a rotation). Default: none.
 	PublicKeys []string `json:"public_keys,omitempty" yaml:"public_keys"`
+	// Forward sends the trail, in chain order, to SIEM webhooks and S3
+	// buckets, each with a cursor kept in the store (see AuditForward).
+	// Default: none.
+	Forward []AuditForward `json:"forward,omitempty" yaml:"forward"`
+	// ForwardInterval is the time between forwarding runs, on the
+	// leader. Default: 1m when Forward is set.
+	ForwardInterval stint.Duration `json:"forward_interval,omitempty" yaml:"forward_interval"`
+	// Retention removes old events from the store. Default: none (keep
+	// every event).
+	Retention AuditRetention `json:"retention" yaml:"retention"`
+	// WeeklyReport records, every Monday, last week's audit report as an
+	// audit.weekly_report event, which notification webhooks may
+	// subscribe to. Default: false.
+	WeeklyReport bool `json:"weekly_report,omitempty" yaml:"weekly_report"`
 }
 
 // IdentityFile returns Identity.File, resolved against the config file's
@@ -296,6 +310,7 @@ func (c *Config) SetDefaults() {
 	if c.Audit.CheckpointKeyEnv != "" {
 		c.Audit.CheckpointInterval = cmp.Or(c.Audit.CheckpointInterval, stint.Duration(DefaultCheckpointInterval))
 	}
+	c.Audit.setDefaults()
 }
 
 // StoreKind says which store the Store setting names: ("sqlite", path) for

@@ -184,6 +184,7 @@ func (ch *checker) audit() {
 			ch.at(fmt.Sprintf("$.audit.public_keys[%d]", i), "public key %d is not a base64 ed25519 public key (32 bytes), as `stint audit keygen` prints it", i)
 		}
 	}
+	ch.auditForward()
 }
 
 func (ch *checker) identity() {

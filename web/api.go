@@ -289,22 +289,6 @@ func whoCanInput(q url.Values) (access.ResourceInput, error) {
 	return in, nil
 }
 
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	list(s, w, r, s.eventsInput, s.svc.Events, "since", "subject", "limit")
-}
-
-func (s *Server) eventsInput(q url.Values) (access.EventsInput, error) {
-	in := access.EventsInput{Subject: q.Get("subject")}
-	var err error
-	if v := q.Get("since"); v != "" {
-		if in.Since, err = ParseSince(v, s.now()); err != nil {
-			return in, err
-		}
-	}
-	in.Limit, err = queryLimit(q)
-	return in, err
-}
-
 // ParseSince reads an RFC 3339 time, or a duration back from now ("1h", "7d").
 func ParseSince(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {

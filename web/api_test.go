@@ -117,7 +117,7 @@ func TestQueryParameters(t *testing.T) {
 		{name: "bad boolean", path: "/api/v1/grants?all=maybe", wantMsg: "true or false"},
 		{name: "limit zero", path: "/api/v1/requests?limit=0", wantMsg: "from 1 to 1000"},
 		{name: "limit too big", path: "/api/v1/grants?limit=5000", wantMsg: "from 1 to 1000"},
-		{name: "bad since", path: "/api/v1/events?since=yesterday", wantMsg: "neither an RFC 3339 time nor a duration"},
+		{name: "bad since", path: "/api/v1/events?since=yesterday", wantMsg: "is not a time: give RFC 3339"},
 		{name: "parameter on a route that takes none", path: "/api/v1/resources?all=true", wantMsg: "takes no query parameters"},
 	}
 	for _, tt := range tests {

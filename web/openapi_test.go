@@ -171,6 +171,16 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"Explanation", policy.Explanation{}},
 		{"FlowReason", policy.FlowReason{}},
 		{"WhoCan", policy.WhoCan{}},
+		{"AccessReport", stint.AccessReport{}},
+		{"AccessRecord", stint.AccessRecord{}},
+		{"GrantExtension", stint.GrantExtension{}},
+		{"Summary", stint.Summary{}},
+		{"RequestCounts", stint.RequestCounts{}},
+		{"FlowCount", stint.FlowCount{}},
+		{"BreakGlassUse", stint.BreakGlassUse{}},
+		{"DeniedRequest", stint.DeniedRequest{}},
+		{"RequesterCount", stint.RequesterCount{}},
+		{"GrantSpan", stint.GrantSpan{}},
 	}
 	for _, tt := range schemas {
 		t.Run("schema "+tt.schema, func(t *testing.T) {

@@ -145,6 +145,11 @@ func (s *Server) routes() chi.Router {
 			r.Get("/discovery/scans/{id}", s.discoveryScan)
 			r.Get("/discovery/findings", s.discoveryFindings)
 			r.Get("/discovery/diff", s.discoveryDiff)
+			r.Get("/events/export", s.exportEvents)
+			r.Get("/audit/who-had", s.whoHad)
+			r.Get("/audit/reach", s.reach)
+			r.Get("/audit/report", s.report)
+			r.Get("/audit/forwarding", s.forwarding)
 		})
 	})
 	if s.portal != nil {

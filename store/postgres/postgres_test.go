@@ -171,3 +171,15 @@ func TestTamper(t *testing.T) {
 		}
 	})
 }
+
+func TestRetentionTamper(t *testing.T) {
+	t.Parallel()
+	postgres.TestServer(t)
+	storetest.ExerciseRetentionTamper(t, func(t *testing.T) (stint.Store, func(string) error) {
+		db := postgres.OpenTest(t)
+		return db, func(q string) error {
+			_, err := db.Pool().Exec(t.Context(), q)
+			return err
+		}
+	})
+}

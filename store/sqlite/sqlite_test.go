@@ -156,3 +156,14 @@ func TestTamper(t *testing.T) {
 		}
 	})
 }
+
+func TestRetentionTamper(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseRetentionTamper(t, func(t *testing.T) (stint.Store, func(string) error) {
+		db := sqlite.OpenTest(t)
+		return db, func(q string) error {
+			_, err := db.SQL().ExecContext(t.Context(), q)
+			return err
+		}
+	})
+}

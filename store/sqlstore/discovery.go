@@ -140,7 +140,7 @@ func (r Reader) findings(ctx context.Context, p *stint.FindingListParams, n int)
 		w.add("(account_id = " + w.arg(a) + " OR LOWER(account_name) = " + w.arg(strings.ToLower(a)) + ")")
 	}
 	if pr := strings.TrimSpace(p.Principal); pr != "" {
-		w.add("LOWER(principal) LIKE " + w.arg("%"+likeEscape(strings.ToLower(pr))+"%") + ` ESCAPE '\'`)
+		w.add("LOWER(principal) LIKE " + w.likeArg(pr) + ` ESCAPE '\'`)
 	}
 	query := "SELECT data FROM discovery_findings" + w.sql() + " ORDER BY score DESC, key"
 	if n > 0 {
@@ -154,9 +154,4 @@ func (r Reader) findings(ctx context.Context, p *stint.FindingListParams, n int)
 		err := row.Scan(d.ScanJSON(&f))
 		return &f, err
 	}, query, w.args...)
-}
-
-// likeEscape escapes LIKE's wildcards (and the escape character) in s.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }

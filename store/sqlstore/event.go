@@ -33,8 +33,22 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 	if p.Subject != "" {
 		w.add("subject = " + w.arg(p.Subject))
 	}
-	if p.Type != "" {
+	if prefix, ok := strings.CutSuffix(p.Type, "*"); ok {
+		w.add("type LIKE " + w.arg(likeEscape(prefix)+"%") + ` ESCAPE '\'`)
+	} else if p.Type != "" {
 		w.add("type = " + w.arg(p.Type))
+	}
+	if p.Resource != "" {
+		w.add("(subject IN (SELECT id FROM grants WHERE resource_id = " + w.arg(p.Resource) +
+			") OR subject IN (SELECT request_id FROM request_resources WHERE resource_id = " + w.arg(p.Resource) + "))")
+	}
+	if p.Account != "" {
+		w.add("(subject IN (SELECT id FROM grants WHERE account_id = " + w.arg(p.Account) +
+			") OR subject IN (SELECT request_id FROM request_resources WHERE account_id = " + w.arg(p.Account) + "))")
+	}
+	if p.Flow != "" {
+		w.add("(subject IN (SELECT id FROM grants WHERE flow = " + w.arg(p.Flow) +
+			") OR subject IN (SELECT id FROM requests WHERE flow = " + w.arg(p.Flow) + "))")
 	}
 	if !p.Until.IsZero() {
 		w.add("time < " + w.arg(r.d.Time(Norm(p.Until))))
@@ -46,11 +60,16 @@ func (r Reader) EventList(ctx context.Context, p *stint.EventListParams) ([]*sti
 		subject := w.arg(p.Text)
 		w.add("(subject = " + subject + " OR lower(" + r.d.textOf("data") + ") LIKE " + w.likeArg(p.Text) + ` ESCAPE '\')`)
 	}
-	if p.BeforeID != "" {
+	if p.BeforeID != "" && !p.ChainOrder {
 		w.add("(time, id) < (SELECT time, id FROM events WHERE id = " + w.arg(p.BeforeID) + ")")
 	}
-	if p.AfterID != "" {
+	if p.AfterID != "" && !p.ChainOrder {
 		w.add("(time, id) > (SELECT time, id FROM events WHERE id = " + w.arg(p.AfterID) + ")")
+	}
+	if p.ChainOrder {
+		w.add("seq > " + w.arg(p.AfterSeq))
+		query := "SELECT " + eventCols + " FROM events" + w.sql() + " ORDER BY seq LIMIT " + w.arg(limit(p.Limit, 1000, 0))
+		return list(ctx, r, "events", scanEvent, query, w.args...)
 	}
 	if p.AfterID != "" || p.Oldest {
 		query := "SELECT " + eventCols + " FROM events" + w.sql() + " ORDER BY time, id LIMIT " + w.arg(limit(p.Limit, 1000, 0))

@@ -86,6 +86,26 @@ func (r Reader) GrantList(ctx context.Context, p *stint.GrantListParams) ([]*sti
 	if p.Resource != "" {
 		w.contains("resource_id || ' ' || account_name", p.Resource)
 	}
+	if p.ResourceID != "" {
+		w.add("resource_id = " + w.arg(p.ResourceID))
+	}
+	if p.AccountID != "" {
+		w.add("account_id = " + w.arg(p.AccountID))
+	}
+	if p.Flow != "" {
+		w.add("flow = " + w.arg(p.Flow))
+	}
+	if !p.From.IsZero() || !p.Until.IsZero() {
+		w.in("state", strs([]stint.GrantState{stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed, stint.GrantEnded}))
+		w.add("end_reason <> " + w.arg(stint.EndNotActivated))
+		w.add("(state <> 'ended' OR ended_at IS NULL OR ended_at > starts_at)")
+	}
+	if !p.Until.IsZero() {
+		w.add("starts_at < " + w.arg(r.d.Time(Norm(p.Until))))
+	}
+	if !p.From.IsZero() {
+		w.add("(state <> 'ended' OR coalesce(ended_at, ends_at) > " + w.arg(r.d.Time(Norm(p.From))) + ")")
+	}
 	query := "SELECT " + grantCols + " FROM grants" + w.sql() +
 		" ORDER BY created_at DESC, id DESC LIMIT " + w.arg(limit(p.Limit, 100, 10000))
 	if p.Offset > 0 {

@@ -18,8 +18,8 @@ var (
 	requestsTable = table{noun: "request", name: "requests", key: "id"}
 	grantsTable   = table{noun: "grant", name: "grants", key: "id"}
 	effectsTable  = table{noun: "effect", name: "effects", key: "key"}
-	eventsTable   = table{noun: "event", name: "events", key: "id"}
 	tokensTable   = table{noun: "token", name: "tokens", key: "id"}
+	cursorsTable  = table{noun: "forwarding cursor", name: "forward_cursors", key: "name"}
 )
 
 // Reader implements stint.Reader on a Querier.
@@ -143,8 +143,13 @@ func (w *where) contains(sql, sub string) {
 // lower case; LIKE's wildcards in sub match only themselves) and returns
 // its placeholder.
 func (w *where) likeArg(sub string) string {
-	esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(sub))
-	return w.arg("%" + esc + "%")
+	return w.arg("%" + likeEscape(strings.ToLower(sub)) + "%")
+}
+
+// likeEscape makes LIKE's wildcards in s match only themselves (with
+// ESCAPE '\').
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
 // sql returns " WHERE a AND b", or "" without conditions.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/stint-dev/stint"
 )
@@ -93,7 +94,35 @@ func (t writer) RequestCreate(ctx context.Context, r *stint.Request) error {
 	if err := t.insert(ctx, requestsTable, r.ID, t.d.stmt().requestInsert, args...); err != nil {
 		return err
 	}
+	if err := t.indexResources(ctx, r); err != nil {
+		return err
+	}
 	r.Version = 1
+	return nil
+}
+
+// indexResources records which resources and accounts the request names,
+// so that audit queries find its events by resource and account. A
+// request's resources are fixed when it is submitted.
+func (t writer) indexResources(ctx context.Context, r *stint.Request) error {
+	if len(r.Resources) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO request_resources (request_id, resource_id, account_id) VALUES ")
+	args := make([]any, 0, 3*len(r.Resources))
+	for i, res := range r.Resources {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		b.WriteString("(" + t.d.Placeholder(n+1) + ", " + t.d.Placeholder(n+2) + ", " + t.d.Placeholder(n+3) + ")")
+		args = append(args, r.ID, res.ID, res.AccountID)
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING")
+	if _, err := t.q.Exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("index the resources of request %s: %w", r.ID, t.d.Translate(err))
+	}
 	return nil
 }
 

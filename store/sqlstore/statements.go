@@ -12,6 +12,7 @@ type statements struct {
 	managedPut, managedDelete                           string
 	postedMessagePut                                    string
 	eventSeal, chainLock, chainPut, checkpointPut       string
+	cursorInsert, cursorUpdate, anchorInsert            string
 }
 
 // stmt returns d's statements.
@@ -44,6 +45,12 @@ func (d *Dialect) stmt() *statements {
 			checkpointPut: "INSERT INTO checkpoints (" + checkpointCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " +
 				d.Placeholder(4) + ", " + d.Placeholder(5) + ") ON CONFLICT (seq) DO UPDATE SET hash = excluded.hash, time = excluded.time," +
 				" key_id = excluded.key_id, signature = excluded.signature",
+			cursorInsert: "INSERT INTO forward_cursors (seq, forwarded_at, attempted_at, last_error, name, version) VALUES (" +
+				p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " + d.Placeholder(4) + ", " + d.Placeholder(5) + ", 1) ON CONFLICT DO NOTHING",
+			cursorUpdate: "UPDATE forward_cursors SET seq = " + p1 + ", forwarded_at = " + p2 + ", attempted_at = " + d.Placeholder(3) +
+				", last_error = " + d.Placeholder(4) + ", version = version + 1 WHERE name = " + d.Placeholder(5) + " AND version = " + d.Placeholder(6),
+			anchorInsert: "INSERT INTO anchors (" + anchorCols + ") VALUES (" + p1 + ", " + p2 + ", " + d.Placeholder(3) + ", " +
+				d.Placeholder(4) + ", " + d.Placeholder(5) + ", " + d.Placeholder(6) + ")",
 			postedMessagePut: "INSERT INTO posted_messages (" + postedMessageCols + ") VALUES (" + p1 + ", " + p2 + ", " +
 				d.Placeholder(3) + ", " + d.Placeholder(4) + ", " + d.Placeholder(5) + ")" +
 				" ON CONFLICT (service, request_id, channel) DO UPDATE SET message_id = excluded.message_id",

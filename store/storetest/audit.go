@@ -206,3 +206,87 @@ func rewriteFrom(t *testing.T, s stint.Store, seq int64) []string {
 	require.NoError(t, err)
 	return out
 }
+
+// ExerciseRetentionTamper runs the retention scenarios as ExerciseTamper
+// does: each writes ten signed events, lets retention remove the five
+// older than its keep period (two per transaction, so three anchors), checks that the kept tail verifies, then
+// changes the database behind the store's back with exec and checks that
+// audit.Verify reports the first broken link: retention must not look
+// like truncation, and truncation beyond it must still show.
+func ExerciseRetentionTamper(t *testing.T, open func(t *testing.T) (stint.Store, func(sql string) error)) {
+	for _, tc := range []struct {
+		name   string
+		sql    []string
+		seq    int64
+		reason string
+	}{
+		{name: "nothing changed"},
+		{name: "delete the oldest kept events", sql: []string{`DELETE FROM events WHERE seq <= 7`},
+			seq: 6, reason: "events 6 to 7 are missing: retention removed events up to 5 only"},
+		{name: "delete the anchors too", sql: []string{`DELETE FROM anchors`},
+			seq: 1, reason: "event 1 is missing: the next one found is 6"},
+		{name: "delete the newest anchor", sql: []string{`DELETE FROM anchors WHERE seq = 5`},
+			seq: 5, reason: "event 5 is missing: retention removed events up to 4 only"},
+		{name: "move the anchor past deleted events", sql: []string{
+			`UPDATE anchors SET seq = 7, hash = (SELECT hash FROM events WHERE seq = 7) WHERE seq = 5`, `DELETE FROM events WHERE seq <= 7`},
+			seq: 7, reason: "anchor's signature is not valid"},
+		{name: "forge the anchor's signature", sql: []string{`UPDATE anchors SET signature = 'AAAA' WHERE seq = 5`},
+			seq: 5, reason: "anchor's signature is not valid"},
+		{name: "edit a kept event", sql: []string{`UPDATE events SET actor = 'mallory@example.com' WHERE seq = 6`},
+			seq: 6, reason: "changed after it was written"},
+		{name: "truncate the tail and the head", sql: []string{`DELETE FROM events WHERE seq > 8`,
+			`UPDATE event_chain SET seq = 8, hash = (SELECT hash FROM events WHERE seq = 8)`},
+			seq: 9, reason: "vouches for 10 events but 8 were found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, exec := open(t)
+			ctx := t.Context()
+			_, priv, err := ed25519.GenerateKey(nil)
+			require.NoError(t, err)
+			for i := range 10 {
+				appendEvents(t, s, &stint.Event{ID: fmt.Sprintf("e-%02d", i+1), Time: at(time.Duration(i) * 24 * time.Hour),
+					Actor: "alice@example.com", Type: stint.EventGrantActive, Subject: "g-1", Data: map[string]any{"i": i}})
+			}
+			now := at(10 * 24 * time.Hour)
+			signer := &audit.Signer{Key: priv, Now: func() time.Time { return now }}
+			_, err = signer.Checkpoint(ctx, s)
+			require.NoError(t, err)
+			ret := &audit.Retention{Store: s, Signer: signer, Keep: 5*24*time.Hour + time.Hour, Batch: 2,
+				Now: func() time.Time { return now }}
+			pr, err := ret.Prune(ctx)
+			require.NoError(t, err)
+			require.Equal(t, &audit.PruneReport{Pruned: 5, Through: 5, HeldBy: "age"}, pr)
+			// Retention recorded itself: event 11, after a new checkpoint.
+			_, err = signer.Checkpoint(ctx, s)
+			require.NoError(t, err)
+			keys := []ed25519.PublicKey{signer.PublicKey()}
+			rep, err := audit.Verify(ctx, s, keys)
+			require.NoError(t, err)
+			require.True(t, rep.OK(), "retention looks like tampering: %v", rep.Broken)
+			require.EqualValues(t, 5, rep.Anchor.Seq)
+			require.Equal(t, 6, rep.Events, "events 6 to 10 and the pruning's own")
+			if tc.sql == nil {
+				again, err := ret.Prune(ctx)
+				require.NoError(t, err)
+				require.Equal(t, &audit.PruneReport{Through: 5, HeldBy: "age"}, again, "nothing more is old enough")
+				return
+			}
+			// Drop the newest checkpoint (of the pruning event) so the
+			// tail cases compare with the one of event 10.
+			require.NoError(t, exec(`DELETE FROM checkpoints WHERE seq = 11`))
+			require.NoError(t, exec(`DELETE FROM events WHERE seq = 11`))
+			require.NoError(t, exec(`UPDATE event_chain SET seq = 10, hash = (SELECT hash FROM events WHERE seq = 10)`))
+			for _, q := range tc.sql {
+				require.NoError(t, exec(q), q)
+			}
+			rep, err = audit.Verify(ctx, s, keys)
+			require.NoError(t, err)
+			require.NotNil(t, rep.Broken, "tampering went unnoticed")
+			require.Equal(t, tc.seq, rep.Broken.Seq, "broken: %v", rep.Broken)
+			require.Contains(t, rep.Broken.Reason, tc.reason)
+			_, err = ret.Prune(ctx)
+			requireCode(t, err, stint.ECONFLICT, "retention deleted nothing")
+		})
+	}
+}

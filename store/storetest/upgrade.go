@@ -129,9 +129,16 @@ func CheckV1Rows(t *testing.T, s stint.Store) {
 	rep, err := audit.Verify(ctx, s, nil)
 	require.NoError(t, err)
 	require.True(t, rep.OK(), "broken: %v", rep.Broken)
+	// The migration indexed the old request's resources for audit queries.
+	events, err = s.EventList(ctx, &stint.EventListParams{Resource: "aws-sso:111111111111/Admin"})
+	require.NoError(t, err)
+	require.Len(t, events, 2, "the events of req-v1, found by its resource")
+	events, err = s.EventList(ctx, &stint.EventListParams{Account: "111111111111", Flow: "prod-admin"})
+	require.NoError(t, err)
+	require.Len(t, events, 2)
 }
 
 // SchemaVersion is the number of the newest migration, which both stores
 // carry (migrations/NNNN_*.sql); upgrade tests check a migrated database
 // reaches it.
-const SchemaVersion = 8
+const SchemaVersion = 9

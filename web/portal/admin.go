@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/audit"
 	"github.com/stint-dev/stint/policy"
 )
 
@@ -118,12 +118,13 @@ func (p *Portal) adminFlows(w http.ResponseWriter, r *http.Request) {
 }
 
 type auditData struct {
-	Actor, Text, Type, Since, Until string
-	Events                          []*stint.Event
-	Older                           string
-	ExportCSV, ExportJSONL          string
-	Types                           []string
-	Problem                         string
+	Actor, Text, Type, Since, Until    string
+	Subject, Resource, Account, Flow   string
+	Events                             []*stint.Event
+	Older                              string
+	ExportCSV, ExportJSONL, ExportOCSF string
+	Types                              []string
+	Problem                            string
 }
 
 // EventTypes are the types the audit filter offers.
@@ -135,14 +136,18 @@ var EventTypes = []string{
 	stint.EventEffectKept, stint.EventReconcileFixed, stint.EventTokenCreated, stint.EventDirectorySynced, stint.EventConfigLoaded,
 	stint.EventConfigReloaded, stint.EventConfigRejected, stint.EventIdentityApplied, stint.EventIdentityDrift,
 	stint.EventSignedIn, stint.EventSignedOut, stint.EventSignInRefused, stint.EventLocalSignIn, stint.EventLocalSignInFailed,
-	stint.EventLocalLockedOut,
+	stint.EventLocalLockedOut, stint.EventAuditPruned, stint.EventWeeklyReport,
+	"request.*", "grant.*", "effect.*", "auth.*", "config.*", "identity.*", "audit.*",
 }
 
 // auditInput reads the audit filters; times are dates or date-times in UTC.
 func auditInput(q url.Values) (access.EventsInput, *auditData, error) {
 	d := &auditData{Actor: strings.TrimSpace(q.Get("actor")), Text: strings.TrimSpace(q.Get("text")), Type: q.Get("type"),
-		Since: strings.TrimSpace(q.Get("since")), Until: strings.TrimSpace(q.Get("until")), Types: EventTypes}
-	in := access.EventsInput{Actor: d.Actor, Text: d.Text, Type: d.Type, BeforeID: q.Get("before")}
+		Since: strings.TrimSpace(q.Get("since")), Until: strings.TrimSpace(q.Get("until")), Types: EventTypes,
+		Subject: strings.TrimSpace(q.Get("subject")), Resource: strings.TrimSpace(q.Get("resource")),
+		Account: strings.TrimSpace(q.Get("account")), Flow: strings.TrimSpace(q.Get("flow"))}
+	in := access.EventsInput{Actor: d.Actor, Text: d.Text, Type: d.Type, BeforeID: q.Get("before"),
+		Subject: d.Subject, Resource: d.Resource, Account: d.Account, Flow: d.Flow}
 	var err error
 	if in.Since, err = parseWhen(d.Since); err != nil {
 		return in, d, err
@@ -175,6 +180,11 @@ func (p *Portal) adminAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Limit = p.cfg.PageSize + 1
 	evs, err := p.svc.Events(r.Context(), callerOf(r), in)
+	if stint.IsCode(err, stint.EINVALID) || stint.IsCode(err, stint.ENOTFOUND) {
+		d.Problem = stint.ErrorMessage(err) // a bad resource ID, an unknown account
+		p.render(w, r, http.StatusBadRequest, "admin-audit", "Audit log", d)
+		return
+	}
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -193,6 +203,8 @@ func (p *Portal) adminAudit(w http.ResponseWriter, r *http.Request) {
 	d.ExportCSV = "/admin/audit/export?" + exp.Encode()
 	exp.Set("format", "jsonl")
 	d.ExportJSONL = "/admin/audit/export?" + exp.Encode()
+	exp.Set("format", "ocsf")
+	d.ExportOCSF = "/admin/audit/export?" + exp.Encode()
 	p.render(w, r, http.StatusOK, "admin-audit", "Audit log", d)
 }
 
@@ -206,12 +218,9 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// exportPage is how many events an export reads at a time.
-const exportPage = 1000
-
 // adminAuditExport streams the events matching the filters, oldest first,
-// as CSV or JSON lines, a page at a time: memory stays flat whatever the
-// log's size.
+// as CSV, JSON lines or OCSF JSON lines, a page at a time: memory stays
+// flat whatever the log's size.
 func (p *Portal) adminAuditExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	in, _, err := auditInput(q)
@@ -219,67 +228,35 @@ func (p *Portal) adminAuditExport(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	format := q.Get("format")
-	if format != "csv" && format != "jsonl" {
-		p.errorPage(w, r, http.StatusBadRequest, "Choose format=csv or format=jsonl.")
+	format, err := audit.ParseFormat(q.Get("format"))
+	if err != nil || q.Get("format") == "" {
+		p.errorPage(w, r, http.StatusBadRequest, "Choose format=csv, format=jsonl or format=ocsf.")
 		return
 	}
-	in.BeforeID, in.Oldest, in.Limit = "", true, exportPage
+	in.BeforeID, in.Oldest, in.Limit = "", true, audit.ExportPage
 	c, ctx := callerOf(r), r.Context()
 	first, err := p.svc.Events(ctx, c, in)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	name := "stint-audit-" + p.now().UTC().Format("20060102T150405Z") + "." + format
+	name := "stint-audit-" + p.now().UTC().Format("20060102T150405Z") + "." + format.Ext()
 	h := w.Header()
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
-	var write func(*stint.Event) error
-	var cw *csv.Writer
-	if format == "csv" {
-		h.Set("Content-Type", "text/csv; charset=utf-8")
-		cw = csv.NewWriter(w)
-		_ = cw.Write([]string{"time", "id", "actor", "type", "subject", "data"})
-		write = func(e *stint.Event) error {
-			data, _ := json.Marshal(e.Data)
-			return cw.Write([]string{e.Time.UTC().Format(time.RFC3339Nano), e.ID, cell(e.Actor), cell(e.Type), cell(e.Subject), cell(string(data))})
+	h.Set("Content-Type", format.ContentType())
+	rc := http.NewResponseController(w)
+	_, err = audit.Export(ctx, audit.NewEncoder(w, format, p.svc.EventSubjects()), func(after string) ([]*stint.Event, error) {
+		if after == "" {
+			return first, nil
 		}
-	} else {
-		h.Set("Content-Type", "application/x-ndjson")
-		enc := json.NewEncoder(w)
-		write = func(e *stint.Event) error { return enc.Encode(e) }
+		in.AfterID = after
+		return p.svc.Events(ctx, c, in)
+	}, func() { _ = rc.Flush() })
+	if err != nil {
+		p.logger(r).Error("audit export stopped", "err", err)
+		panic(http.ErrAbortHandler) // a cut download must not look whole
 	}
-	flusher, _ := w.(http.Flusher)
-	for evs := first; len(evs) > 0; {
-		for _, e := range evs {
-			if err := write(e); err != nil {
-				return // the client went away
-			}
-		}
-		if cw != nil {
-			cw.Flush()
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		if len(evs) < exportPage {
-			break
-		}
-		in.AfterID = evs[len(evs)-1].ID
-		if evs, err = p.svc.Events(ctx, c, in); err != nil {
-			p.logger(r).Error("audit export stopped", "err", err)
-			return
-		}
-	}
-}
-
-// cell keeps a spreadsheet from reading a value as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 type healthData struct {

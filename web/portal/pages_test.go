@@ -99,6 +99,11 @@ func TestPages(t *testing.T) {
 		{"admin-audit", "/admin/audit"},
 		{"admin-audit-filtered", "/admin/audit?actor=alice%40example.com&text=" + url.QueryEscape(prodAdmin)},
 		{"admin-health", "/admin/health"},
+		{"admin-audit-resource", "/admin/audit?resource=" + url.QueryEscape("aws-sso:dev-sandbox/ReadOnly") + "&type=grant.*"},
+		{"admin-access", "/admin/access"},
+		{"admin-access-resource", "/admin/access?resource=" + url.QueryEscape("aws-sso:dev-sandbox/ReadOnly") + "&from=2025-06-02T08:00&to=2025-06-02T10:00"},
+		{"admin-access-user", "/admin/access?user=alice%40example.com&on=2025-06-02"},
+		{"admin-report", "/admin/report?week=2025-06-02"},
 	} {
 		status, body = c.get(page.path)
 		require.Equal(t, http.StatusOK, status, page.path)

@@ -239,7 +239,8 @@ func TestAdminPagesAreForAdmins(t *testing.T) {
 	e := setup(t)
 	a := e.signIn(alice)
 	for _, path := range []string{"/admin/", "/admin/grants", "/admin/flows", "/admin/flows?resource=" + url.QueryEscape(prodAdmin),
-		"/admin/audit", "/admin/audit/export?format=csv", "/admin/health"} {
+		"/admin/audit", "/admin/audit/export?format=csv", "/admin/health", "/admin/access", "/admin/access?user=alice%40example.com&on=2025-06-02",
+		"/admin/report", "/admin/report/export?format=csv"} {
 		status, body := a.get(path)
 		require.Equal(t, http.StatusForbidden, status, path)
 		require.Contains(t, body, "Only stint administrators")
@@ -425,7 +426,7 @@ func TestAuditExport(t *testing.T) {
 	status, body := c.get("/admin/audit/export?format=csv&actor=" + url.QueryEscape(alice))
 	require.Equal(t, http.StatusOK, status)
 	lines := strings.Split(strings.TrimSpace(body), "\n")
-	require.Equal(t, "time,id,actor,type,subject,data", lines[0])
+	require.Equal(t, "time,id,actor,type,subject,data,seq,hash", lines[0])
 	require.Len(t, lines, 3, "sign-in and request, oldest first")
 	require.Contains(t, lines[1], "auth.signed_in")
 	require.Contains(t, lines[2], "request.created")
@@ -436,4 +437,24 @@ func TestAuditExport(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(body)), &ev))
 	require.Equal(t, stint.EventRequestCreated, ev.Type)
 	require.Equal(t, "=HYPERLINK(\"http://evil\")", ev.Data["reason"])
+
+	status, body = c.get("/admin/audit/export?format=ocsf&type=request.created")
+	require.Equal(t, http.StatusOK, status)
+	var o map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(body)), &o))
+	require.EqualValues(t, 3004, o["class_uid"], "Entity Management")
+	status, _ = c.get("/admin/audit/export?format=xml")
+	require.Equal(t, http.StatusBadRequest, status)
+
+	status, body = c.get("/admin/report/export?format=csv&week=2025-06-02")
+	require.Equal(t, http.StatusOK, status)
+	require.True(t, strings.HasPrefix(body, "section,flow,user,"), body)
+	require.Contains(t, body, "requests,,,,,,,,1,submitted")
+	status, body = c.get("/admin/report/export?format=json&week=2025-06-02")
+	require.Equal(t, http.StatusOK, status)
+	var sum stint.Summary
+	require.NoError(t, json.Unmarshal([]byte(body), &sum))
+	require.Equal(t, 1, sum.Requests.Submitted)
+	status, _ = c.get("/admin/access?resource=not-an-id&on=2025-06-02")
+	require.Equal(t, http.StatusBadRequest, status)
 }
