@@ -52,6 +52,16 @@ type Reader interface {
 	CheckpointList(ctx context.Context) ([]*Checkpoint, error)
 	// SessionGet returns the portal session with the hash, or ENOTFOUND.
 	SessionGet(ctx context.Context, hash string) (*Session, error)
+	// ExternalGet returns the external user with the ID, or ENOTFOUND.
+	ExternalGet(ctx context.Context, id string) (*External, error)
+	// ExternalGetByEmail returns the external user with the email (any
+	// case), or ENOTFOUND.
+	ExternalGetByEmail(ctx context.Context, email string) (*External, error)
+	// ExternalGetByInvite returns the external user whose invite token has
+	// the hash, or ENOTFOUND.
+	ExternalGetByInvite(ctx context.Context, hash string) (*External, error)
+	// ExternalList lists external users by email.
+	ExternalList(ctx context.Context, p *ExternalListParams) ([]*External, error)
 }
 
 // Tx is a store transaction.
@@ -88,6 +98,12 @@ type Tx interface {
 	// SessionDeleteExpired removes the sessions whose absolute end or
 	// idle limit (seen before idleBefore) has passed, and says how many.
 	SessionDeleteExpired(ctx context.Context, now, idleBefore time.Time) (int, error)
+	// ExternalCreate stores a new external user with Version 1. It
+	// returns ECONFLICT when the ID or the email is taken.
+	ExternalCreate(ctx context.Context, x *External) error
+	// ExternalUpdate writes the external if its version still matches
+	// (CAS), then bumps Version.
+	ExternalUpdate(ctx context.Context, x *External) error
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
 }
