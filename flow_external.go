@@ -87,17 +87,17 @@ func (f *Flow) validateExternal() error {
 		return bad("exclude does not apply to externals; disable one with `stint external disable EMAIL`")
 	}
 	for i := range f.Resources {
-		if err := checkExternalResource(&f.Resources[i]); err != nil {
+		if err := CheckExternalResource(&f.Resources[i]); err != nil {
 			return bad("resources[%d]: %s", i, ErrorMessage(err))
 		}
 	}
 	for i, b := range f.Bundles {
 		for j := range b.Resources {
 			r := &b.Resources[j]
-			if err := checkExternalResource(r); err != nil {
+			if err := CheckExternalResource(r); err != nil {
 				return bad("bundles[%d].resources[%d]: %s", i, j, ErrorMessage(err))
 			}
-			if !f.coversSelector(r.Selector()) {
+			if !f.CoversSelector(r.Selector()) {
 				return bad("bundle %q reaches beyond the flow's resources (%s); a bundle may only hold resources the flow lists", b.Name, r.Selector())
 			}
 		}
@@ -105,9 +105,11 @@ func (f *Flow) validateExternal() error {
 	return nil
 }
 
-// checkExternalResource checks that a resource entry of a flow for
-// externals names its resources explicitly.
-func checkExternalResource(r *FlowResource) error {
+// CheckExternalResource checks that a resource entry of a flow for
+// externals names its resources explicitly: an S3, EC2 or RDS selector
+// with exact names (no patterns, no tags) in accounts named by ID or
+// name:NAME. It returns EINVALID saying what to change.
+func CheckExternalResource(r *FlowResource) error {
 	sel := r.Selector()
 	if sel == nil || !slices.Contains(ExternalResourceTypes, sel.Type) {
 		return Errorf(EINVALID, "externals may be granted only s3, ec2 and rds resources (credentials are scoped to one bucket, instance or database)")
@@ -142,10 +144,10 @@ func nameNoun(t ResourceType) string {
 	return "instances"
 }
 
-// coversSelector reports whether one resource entry of the flow includes
+// CoversSelector reports whether one resource entry of the flow includes
 // everything the (explicit) selector names: its accounts, names and
 // levels.
-func (f *Flow) coversSelector(s *Selector) bool {
+func (f *Flow) CoversSelector(s *Selector) bool {
 	for i := range f.Resources {
 		fs := f.Resources[i].Selector()
 		if fs == nil || fs.Type != s.Type {
