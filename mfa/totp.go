@@ -72,6 +72,20 @@ func NewKey(issuer, account string) (*Key, error) {
 	return &Key{Secret: k.Secret(), URL: k.URL()}, nil
 }
 
+// KeyOf returns the Key of an existing secret (base32).
+func KeyOf(issuer, account, secret string) (*Key, error) {
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(secret, "=")))
+	if err != nil {
+		return nil, stint.Errorf(stint.EINTERNAL, "a TOTP secret is not base32")
+	}
+	k, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: account, Period: opts.Period,
+		Digits: opts.Digits, Algorithm: opts.Algorithm, Secret: raw})
+	if err != nil {
+		return nil, stint.Errorf(stint.EINTERNAL, "make a TOTP key: %v", err)
+	}
+	return &Key{Secret: k.Secret(), URL: k.URL()}, nil
+}
+
 // QR returns a PNG of the otpauth:// URL's QR code, size pixels square.
 func QR(url string, size int) ([]byte, error) {
 	k, err := otp.NewKeyFromURL(url)
