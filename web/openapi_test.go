@@ -171,6 +171,11 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"Explanation", policy.Explanation{}},
 		{"FlowReason", policy.FlowReason{}},
 		{"WhoCan", policy.WhoCan{}},
+		{"Invite", InviteBody{}},
+		{"External", stint.External{}},
+		{"InviteResult", access.InviteResult{}},
+		{"CredentialsRequest", CredentialsBody{}},
+		{"Credentials", stint.Credentials{}},
 	}
 	for _, tt := range schemas {
 		t.Run("schema "+tt.schema, func(t *testing.T) {

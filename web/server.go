@@ -141,6 +141,10 @@ func (s *Server) routes() chi.Router {
 			r.Post("/can", s.can)
 			r.Get("/who-can", s.whoCan)
 			r.Get("/events", s.events)
+			r.Post("/externals", s.invite)
+			r.Get("/externals", s.listExternals)
+			r.Post("/externals/{email}/disable", s.disableExternal)
+			r.Post("/credentials", s.credentials)
 		})
 	})
 	if s.portal != nil {
