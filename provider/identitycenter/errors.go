@@ -23,14 +23,3 @@ var errs = awserr.Classifier{
 // says what failed and what to do. The SDK error stays in the chain for
 // errors.As.
 func awsError(err error, action string, args ...any) error { return errs.Wrap(err, action, args...) }
-
-// awsMessage returns AWS's own words: "Code: message".
-func awsMessage(err error) string { return awserr.Message(err) }
-
-func isThrottle(code string) bool {
-	switch code {
-	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown":
-		return true
-	}
-	return false
-}

@@ -18,7 +18,6 @@ var (
 	requestsTable = table{noun: "request", name: "requests", key: "id"}
 	grantsTable   = table{noun: "grant", name: "grants", key: "id"}
 	effectsTable  = table{noun: "effect", name: "effects", key: "key"}
-	eventsTable   = table{noun: "event", name: "events", key: "id"}
 	tokensTable   = table{noun: "token", name: "tokens", key: "id"}
 )
 
