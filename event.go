@@ -61,4 +61,19 @@ const (
 	// EventWeeklyReport records the weekly audit report (its counts), so
 	// that it reaches the webhooks that subscribe to it.
 	EventWeeklyReport = "audit.weekly_report"
+	// Third-party (external) users: invites, enrolment, TOTP, credentials.
+	EventExternalInvited       = "external.invited"
+	EventExternalInviteOpened  = "external.invite_opened"
+	EventExternalInviteRefused = "external.invite_refused" // used, expired or unknown link
+	EventExternalEnrolled      = "external.enrolled"
+	EventExternalDisabled      = "external.disabled"
+	EventExternalTOTPFailed    = "external.totp_failed"
+	EventExternalLockedOut     = "external.locked_out"
+	EventExternalRecoveryUsed  = "external.recovery_used"
+	// EventExternalRefused records an external asking for something
+	// outside their reach (another's grant, a resource no flow of theirs
+	// includes, an internal API route).
+	EventExternalRefused   = "external.refused"
+	EventCredentialsIssued = "credentials.issued"
+	EventCredentialsDenied = "credentials.refused"
 )

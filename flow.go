@@ -15,8 +15,13 @@ type Flow struct {
 	Name        string `json:"name" yaml:"name"`
 	Description string `json:"description,omitempty" yaml:"description"`
 	// Requesters: "user:EMAIL" or "group:NAME" (groups may nest through the
-	// config's groups section).
+	// config's groups section); or, for a flow for third parties, only
+	// "external:ORG" references (see docs/external.md).
 	Requesters []string `json:"requesters" yaml:"requesters"`
+	// Sponsors, on a flow for externals, are the internal users
+	// ("user:EMAIL", "group:NAME") who may invite externals of the flow's
+	// organisations and sponsor them. Default: none (admins invite).
+	Sponsors []string `json:"sponsors,omitempty" yaml:"sponsors"`
 	// RequesterAttributes, when set, also requires every named identity
 	// store attribute of the requester to be one of the listed values.
 	RequesterAttributes map[string][]string `json:"requester_attributes,omitempty" yaml:"requester_attributes"`
@@ -167,7 +172,12 @@ func (f *Flow) Validate() error {
 	if len(f.Requesters) == 0 {
 		return Errorf(EINVALID, "flow %q: requesters is empty; add e.g. group:Engineers", f.Name)
 	}
-	for _, p := range append(append([]string{}, f.Requesters...), f.Approvers...) {
+	for _, p := range f.Requesters {
+		if err := ValidateRequesterRef(p); err != nil {
+			return Errorf(EINVALID, "flow %q: %s", f.Name, ErrorMessage(err))
+		}
+	}
+	for _, p := range append(append([]string{}, f.Approvers...), f.Sponsors...) {
 		if err := ValidatePrincipalRef(p); err != nil {
 			return Errorf(EINVALID, "flow %q: %s", f.Name, ErrorMessage(err))
 		}
@@ -189,7 +199,7 @@ func (f *Flow) Validate() error {
 			return Errorf(EINVALID, "flow %q: resources[%d]: %s", f.Name, i, ErrorMessage(err))
 		}
 	}
-	return nil
+	return f.validateExternal()
 }
 
 // Validate checks that the resource sets exactly one selector, and its
@@ -261,10 +271,18 @@ func MatchAccount(sel string, a *Account) bool {
 	}
 }
 
-// MatchPrincipal reports whether the "user:EMAIL" / "group:NAME" reference
-// matches the user.
+// MatchPrincipal reports whether the "user:EMAIL" / "group:NAME" /
+// "external:ORG" reference matches the user. user: and group: references
+// never match an external user, and external: references match only
+// external users of that organisation (any case).
 func MatchPrincipal(ref string, u *User) bool {
 	kind, val, _ := strings.Cut(ref, ":")
+	if kind == "external" {
+		return u.External() && strings.EqualFold(val, u.Attributes[AttrOrg])
+	}
+	if u.External() {
+		return false
+	}
 	switch kind {
 	case "user":
 		return strings.EqualFold(val, u.Email)
@@ -452,9 +470,15 @@ func (s IdentityCenterSelector) String() string {
 // the requester: the approval_steps that apply (a step scoped to permission
 // sets or requester groups applies when one matches; a nil requester skips
 // the group scope), or one step of quorum 1 from the approvers shorthand.
+//
+// A flow for externals without approvers or approval_steps has one step:
+// the requester's sponsor approves.
 func (f *Flow) Steps(permissionSets []string, requester *User) []RequestStep {
 	if len(f.ApprovalSteps) == 0 {
 		if len(f.Approvers) == 0 {
+			if f.ForExternals() && requester.External() && requester.Attributes[AttrSponsor] != "" {
+				return []RequestStep{{Name: "sponsor", Approvers: []string{"user:" + requester.Attributes[AttrSponsor]}, Quorum: 1}}
+			}
 			return nil
 		}
 		return []RequestStep{{Name: "approval", Approvers: slices.Clone(f.Approvers), Quorum: 1}}
@@ -536,7 +560,7 @@ func (f *Flow) Bundle(name string) (*Bundle, bool) {
 }
 
 func (f *Flow) validateApproval() error {
-	if !f.AutoApprove && len(f.Approvers) == 0 && len(f.ApprovalSteps) == 0 {
+	if !f.AutoApprove && len(f.Approvers) == 0 && len(f.ApprovalSteps) == 0 && !f.ForExternals() {
 		return Errorf(EINVALID, "flow %q: set approvers, approval_steps or auto_approve: true", f.Name)
 	}
 	if len(f.Approvers) > 0 && len(f.ApprovalSteps) > 0 {

@@ -16,7 +16,8 @@ type Session struct {
 	// UserEmail is who signed in; "" for a session that is still signing
 	// in (it carries the OIDC state, nonce and PKCE verifier).
 	UserEmail string `json:"user,omitempty"`
-	// Method is how the user signed in: "oidc" or "local" (break-glass).
+	// Method is how the user signed in: "oidc", "local" (break-glass) or
+	// "external" (a third party, with TOTP).
 	Method string `json:"method,omitempty"`
 	// CSRF is the token every state-changing form of the session carries.
 	CSRF string `json:"-"`
@@ -29,10 +30,12 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Session sign-in methods.
+// Session sign-in methods. An external user's session (TOTP) holds their
+// ID ("ext:...") in UserEmail.
 const (
-	SessionOIDC  = "oidc"
-	SessionLocal = "local"
+	SessionOIDC     = "oidc"
+	SessionLocal    = "local"
+	SessionExternal = "external"
 )
 
 // NewSessionSecret returns a fresh random 256-bit session secret (URL-safe

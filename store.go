@@ -63,6 +63,16 @@ type Reader interface {
 	AnchorList(ctx context.Context) ([]*Anchor, error)
 	// ForwardCursorList lists the forwarding cursors by name.
 	ForwardCursorList(ctx context.Context) ([]*ForwardCursor, error)
+	// ExternalGet returns the external user with the ID, or ENOTFOUND.
+	ExternalGet(ctx context.Context, id string) (*External, error)
+	// ExternalGetByEmail returns the external user with the email (any
+	// case), or ENOTFOUND.
+	ExternalGetByEmail(ctx context.Context, email string) (*External, error)
+	// ExternalGetByInvite returns the external user whose invite token has
+	// the hash, or ENOTFOUND.
+	ExternalGetByInvite(ctx context.Context, hash string) (*External, error)
+	// ExternalList lists external users by email.
+	ExternalList(ctx context.Context, p *ExternalListParams) ([]*External, error)
 }
 
 // Tx is a store transaction.
@@ -102,6 +112,12 @@ type Tx interface {
 	// SessionDeleteExpired removes the sessions whose absolute end or
 	// idle limit (seen before idleBefore) has passed, and says how many.
 	SessionDeleteExpired(ctx context.Context, now, idleBefore time.Time) (int, error)
+	// ExternalCreate stores a new external user with Version 1. It
+	// returns ECONFLICT when the ID or the email is taken.
+	ExternalCreate(ctx context.Context, x *External) error
+	// ExternalUpdate writes the external if its version still matches
+	// (CAS), then bumps Version.
+	ExternalUpdate(ctx context.Context, x *External) error
 	// Enqueue inserts durable jobs that commit with the transaction.
 	Enqueue(ctx context.Context, jobs ...Job) error
 	// EventPrune deletes the chain's events up to a.Seq and records the

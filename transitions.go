@@ -60,6 +60,9 @@ func SubmitRequest(s Submission, id string, now time.Time) (*Request, error) {
 	if steps == nil {
 		steps = f.Steps(resourcePermissionSets(s.Resources), s.Requester)
 	}
+	if err := checkExternalSubmission(s, f, d, steps); err != nil {
+		return nil, err
+	}
 	r := &Request{
 		ID: id, RequesterID: s.Requester.ID, RequesterEmail: s.Requester.Email, RequesterName: s.Requester.UserName,
 		Flow: f.Name, Resources: s.Resources, Reason: reason, Duration: Duration(d), StartsAt: s.StartsAt,
@@ -71,6 +74,27 @@ func SubmitRequest(s Submission, id string, now time.Time) (*Request, error) {
 		r.AutoApproved = !s.BreakGlass
 	}
 	return r, nil
+}
+
+// checkExternalSubmission keeps externals and internal users apart and
+// holds externals' requests to their rules, whatever chose the flow:
+// internal flows never carry an external's request nor external flows an
+// internal user's; an external's request lasts at least
+// MinCredentialDuration and always waits for a person's approval.
+func checkExternalSubmission(s Submission, f *Flow, d time.Duration, steps []RequestStep) error {
+	switch ext := s.Requester.External(); {
+	case ext != f.ForExternals() && ext:
+		return Errorf(EFORBIDDEN, "flow %q is not for external users", f.Name)
+	case ext != f.ForExternals():
+		return Errorf(EFORBIDDEN, "flow %q is for external users only", f.Name)
+	case !ext:
+		return nil
+	case d < MinCredentialDuration:
+		return Errorf(EINVALID, "external access lasts at least %s (the shortest credentials AWS issues); ask for more", FormatDuration(MinCredentialDuration))
+	case s.BreakGlass || s.AutoApprove || f.AutoApprove || len(steps) == 0:
+		return Errorf(EFORBIDDEN, "requests of external users need a person's approval, and flow %q has no approver for this one (no sponsor?)", f.Name)
+	}
+	return nil
 }
 
 func requestDuration(s Submission, f *Flow) (time.Duration, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Caller, erro
 	}
 	if t.Expired(s.now()) {
 		return nil, stint.Errorf(stint.EUNAUTHORIZED, "API token %s expired at %s; create a new one", t.ID, t.ExpiresAt.Format(time.RFC3339))
+	}
+	if stint.IsExternalID(t.UserEmail) { // an external user's token names them by ID
+		return s.ExternalCaller(ctx, t.UserEmail)
 	}
 	dir, err := s.Directory(ctx)
 	if err != nil {
@@ -58,6 +62,13 @@ func (s *Service) Resources(ctx context.Context, c *Caller) ([]stint.Eligible, e
 // request a resource (or use break-glass), and EINVALID for a bad duration,
 // a missing reason or ticket, or a past start.
 func (s *Service) Submit(ctx context.Context, c *Caller, in SubmitInput) (*stint.Request, error) {
+	if c.External != nil {
+		return s.submitExternal(ctx, c, in)
+	}
+	return s.submit(ctx, c, in)
+}
+
+func (s *Service) submit(ctx context.Context, c *Caller, in SubmitInput) (*stint.Request, error) {
 	if in.ExtendsGrant != "" {
 		return s.submitExtension(ctx, c, in)
 	}
@@ -342,6 +353,9 @@ func (s *Service) createGrants(ctx context.Context, tx stint.Tx, r *stint.Reques
 	if err != nil {
 		return err
 	}
+	if err := s.boundExternalGrants(ctx, tx, r, grants); err != nil {
+		return err
+	}
 	for _, g := range grants {
 		if err := tx.GrantCreate(ctx, g); err != nil {
 			return err
@@ -380,7 +394,7 @@ func (s *Service) Requests(ctx context.Context, c *Caller, in RequestsInput) ([]
 	if in.Pending {
 		p.States = []stint.RequestState{stint.RequestPending}
 	}
-	if !c.Admin && !s.mayReviewAny(c.User) {
+	if !c.Admin && !s.mayReviewAny(c.User) && !s.sponsorsAny(c.User) {
 		p.RequesterID = c.User.ID
 	}
 	list, err := s.Store.RequestList(ctx, p)
@@ -390,7 +404,7 @@ func (s *Service) Requests(ctx context.Context, c *Caller, in RequestsInput) ([]
 	out := list[:0]
 	for _, r := range list {
 		if s.mayView(c, r) {
-			out = append(out, r)
+			out = append(out, forExternal(c, r))
 		}
 	}
 	return out, nil
@@ -409,6 +423,15 @@ func (s *Service) mayView(c *Caller, r *stint.Request) bool {
 	if c.Admin || r.RequesterID == c.User.ID {
 		return true
 	}
+	if c.External != nil {
+		return false
+	}
+	// An external's sponsor approves through the request's own step.
+	if stint.IsExternalID(r.RequesterID) && slices.ContainsFunc(r.Steps, func(st stint.RequestStep) bool {
+		return slices.ContainsFunc(st.Approvers, func(a string) bool { return stint.MatchPrincipal(a, c.User) })
+	}) {
+		return true
+	}
 	f, err := s.flow(r.Flow)
 	return err == nil && f.IsApprover(c.User)
 }
@@ -420,9 +443,9 @@ func (s *Service) Request(ctx context.Context, c *Caller, id string) (*stint.Req
 		return nil, err
 	}
 	if !s.mayView(c, r) {
-		return nil, stint.Errorf(stint.ENOTFOUND, "request %q not found", id)
+		return nil, s.refuseExternal(ctx, c, "see a request", id, stint.Errorf(stint.ENOTFOUND, "request %q not found", id))
 	}
-	return r, nil
+	return forExternal(c, r), nil
 }
 
 // Approve approves a pending request. It returns EFORBIDDEN for the requester
@@ -516,7 +539,7 @@ func (s *Service) Cancel(ctx context.Context, c *Caller, id string) (*stint.Requ
 		}
 		return s.append(ctx, tx, s.event(c.User.Email, stint.EventRequestCancelled, r.ID, nil))
 	})
-	return next, err
+	return forExternal(c, next), err
 }
 
 // Grants lists grants: the caller's own, or every user's for admins. Without
@@ -539,7 +562,11 @@ func (s *Service) Grants(ctx context.Context, c *Caller, in GrantsInput) ([]*sti
 	if !in.All && len(in.States) == 0 {
 		p.States = []stint.GrantState{stint.GrantReady, stint.GrantScheduled, stint.GrantActivating, stint.GrantActive, stint.GrantRevoking, stint.GrantFailed}
 	}
-	return s.Store.GrantList(ctx, p)
+	list, err := s.Store.GrantList(ctx, p)
+	for i := range list {
+		list[i] = forExternalGrant(c, list[i])
+	}
+	return list, err
 }
 
 // Grant returns one grant visible to the caller.
@@ -549,9 +576,9 @@ func (s *Service) Grant(ctx context.Context, c *Caller, id string) (*stint.Grant
 		return nil, err
 	}
 	if !c.Admin && g.UserID != c.User.ID {
-		return nil, stint.Errorf(stint.ENOTFOUND, "grant %q not found", id)
+		return nil, s.refuseExternal(ctx, c, "see a grant", id, stint.Errorf(stint.ENOTFOUND, "grant %q not found", id))
 	}
-	return g, nil
+	return forExternalGrant(c, g), nil
 }
 
 // Revoke ends a grant early. The grant's user and admins may revoke. The
@@ -596,6 +623,9 @@ func (s *Service) Extend(ctx context.Context, c *Caller, id string, d time.Durat
 		}
 		if g.UserID != c.User.ID {
 			return stint.Errorf(stint.EFORBIDDEN, "only %s can extend their grant", g.UserEmail)
+		}
+		if c.External != nil {
+			return stint.Errorf(stint.EFORBIDDEN, "external access is not extended; request it again, and your sponsor approves")
 		}
 		f, err := s.flow(g.Flow)
 		if err != nil {
@@ -645,6 +675,9 @@ func (s *Service) Events(ctx context.Context, c *Caller, in EventsInput) ([]*sti
 			}
 		}
 		return s.Store.EventList(ctx, p)
+	}
+	if c.External != nil {
+		return nil, s.RefuseExternal(ctx, c, "read the audit log")
 	}
 	if in.Subject == "" {
 		return nil, stint.Errorf(stint.EFORBIDDEN, "only admins can list all events; pass --subject with one of your request or grant IDs")

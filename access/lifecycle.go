@@ -43,6 +43,9 @@ func (s *Service) Activate(ctx context.Context, id string) error {
 	if err != nil || g == nil {
 		return err
 	}
+	if stint.IsExternalID(g.UserID) {
+		return s.activateExternal(ctx, id)
+	}
 	if !s.inflight.add(id) {
 		return nil // this process is already working on the grant
 	}

@@ -39,6 +39,9 @@ func (s *Service) engine() (*policy.Engine, error) {
 // the approvers needed and, for a deny, why. Admins may ask about anyone;
 // others about themselves.
 func (s *Service) Can(ctx context.Context, c *Caller, in CanInput) (*policy.Explanation, error) {
+	if c.External != nil {
+		return nil, s.RefuseExternal(ctx, c, "ask the policy engine (their resources list what they may request)")
+	}
 	eng, dir, err := s.engineAndDirectory(ctx)
 	if err != nil {
 		return nil, err
@@ -71,7 +74,7 @@ func (s *Service) Can(ctx context.Context, c *Caller, in CanInput) (*policy.Expl
 // permission set), through which flow, and who approves. Admins only.
 func (s *Service) WhoCan(ctx context.Context, c *Caller, in ResourceInput) ([]policy.WhoCan, error) {
 	if !c.Admin {
-		return nil, stint.Errorf(stint.EFORBIDDEN, "only admins can list who may request a resource")
+		return nil, s.refuseExternal(ctx, c, "list who may request", "", stint.Errorf(stint.EFORBIDDEN, "only admins can list who may request a resource"))
 	}
 	eng, dir, err := s.engineAndDirectory(ctx)
 	if err != nil {
@@ -87,6 +90,9 @@ func (s *Service) WhoCan(ctx context.Context, c *Caller, in ResourceInput) ([]po
 // ListFlows returns the configured flows: all of them for admins, the ones
 // the caller may request through for others.
 func (s *Service) ListFlows(ctx context.Context, c *Caller) ([]stint.Flow, error) {
+	if c.External != nil {
+		return nil, s.RefuseExternal(ctx, c, "read flows")
+	}
 	eng, err := s.engine()
 	if err != nil {
 		return nil, err

@@ -126,6 +126,9 @@ type ReviewContext struct {
 	PermissionSets []stint.PermissionSet
 	Resources      []stint.Resource
 	Flow           *stint.Flow
+	// External is the requester when they are a third party (org,
+	// sponsor, when their identity ends).
+	External *stint.External
 }
 
 // DefaultHistory is how many past grants ReviewContext shows.
@@ -135,6 +138,9 @@ const DefaultHistory = 10
 // the requester's groups, their recent grants, what the resources are and
 // the flow. It returns ENOTFOUND when the caller may not see the request.
 func (s *Service) ReviewContext(ctx context.Context, c *Caller, id string) (*ReviewContext, error) {
+	if c.External != nil {
+		return nil, s.RefuseExternal(ctx, c, "see a review")
+	}
 	r, err := s.Request(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -152,6 +158,8 @@ func (s *Service) ReviewContext(ctx context.Context, c *Caller, id string) (*Rev
 			u = eng.Expand(u)
 		}
 		out.Requester = u
+	} else if x, err := s.Store.ExternalGet(ctx, r.RequesterID); err == nil {
+		out.Requester, out.External = x.User(), x
 	}
 	hist, err := s.Store.GrantList(ctx, &stint.GrantListParams{UserID: r.RequesterID, Limit: DefaultHistory})
 	if err != nil {

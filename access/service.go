@@ -61,6 +61,8 @@ type Service struct {
 	// Kick, when set, is called after a commit that changed when a grant
 	// starts or ends, so the expiry timer can re-arm at once.
 	Kick func()
+	// Externals configures third-party access. Default: nil (off).
+	Externals *Externals
 
 	inflight inflightSet
 	engines  engineCache
@@ -74,6 +76,8 @@ type Service struct {
 type Caller struct {
 	User  *stint.User
 	Admin bool
+	// External is set for a third-party user (User is then External.User()).
+	External *stint.External
 }
 
 // SubmitInput is a request as the API receives it.

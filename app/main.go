@@ -122,6 +122,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		},
 		Admins: func() []string { return m.cfg.Load().Admins },
 	}
+	if m.Service.Externals, err = m.newExternals(ctx, cfg); err != nil {
+		return err
+	}
 	if m.ServiceHook != nil {
 		m.ServiceHook(m.Service)
 	}

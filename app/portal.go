@@ -24,6 +24,7 @@ func (m *Main) newPortal(cfg *config.Config) (*portal.Portal, error) {
 	pcfg := portal.Config{
 		Service: m.Service, BaseURL: pc.BaseURL, CookieSecure: pc.Secure(),
 		SessionIdle: time.Duration(pc.SessionIdle), SessionMax: time.Duration(pc.SessionMax), Logger: m.Logger,
+		Externals: portalExternals(cfg),
 	}
 	if pc.OIDC() {
 		secret, err := secretEnv("portal.client_secret_env", pc.ClientSecretEnv)

@@ -77,6 +77,11 @@ type Options struct {
 	Now func() time.Time
 	// HTTPClient calls the server. Default: the client package's default.
 	HTTPClient *http.Client
+	// Prompt asks for a TOTP code (`stint creds`). Default: on /dev/tty.
+	Prompt func(msg string) (string, error)
+	// CacheDir keeps `stint creds` credentials. Default: the user cache
+	// folder's stint/creds.
+	CacheDir string
 }
 
 // exitCodes is the one table from stint error codes to exit codes.
@@ -228,6 +233,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 		a.serveCmd(), a.configCmd(), a.tokenCmd(),
 		a.planCmd(), a.applyCmd(), a.exportCmd(),
 		a.slackCmd(),
+		a.externalCmd(), a.credsCmd(),
 	)
 	return root
 }

@@ -167,6 +167,7 @@ func (x *dirIndex) flow(ch *checker, f *stint.Flow, fp string) {
 	x.refs(ch, fp+".requesters", label, f.Requesters)
 	x.refs(ch, fp+".exclude", label, f.Exclude)
 	x.refs(ch, fp+".approvers", label, f.Approvers)
+	x.refs(ch, fp+".sponsors", label, f.Sponsors)
 	for i, st := range f.ApprovalSteps {
 		sp := fmt.Sprintf("%s.approval_steps[%d]", fp, i)
 		x.refs(ch, sp+".approvers", label, st.Approvers)
@@ -185,7 +186,7 @@ func (x *dirIndex) flow(ch *checker, f *stint.Flow, fp string) {
 	for i, b := range f.Bundles {
 		x.resources(ch, fmt.Sprintf("%s.bundles[%d].resources", fp, i), label, b.Resources)
 	}
-	if len(f.Requesters) > 0 && !x.reachable(f) {
+	if len(f.Requesters) > 0 && !f.ForExternals() && !x.reachable(f) { // externals are not in the identity store
 		ch.warn(fp, "%s is unreachable: no user of the identity store matches its requesters (%s)%s",
 			label, strings.Join(f.Requesters, ", "), excludedNote(f))
 	}

@@ -92,6 +92,9 @@ type Config struct {
 	// Portal configures the web portal: OIDC sign-in, sessions, the
 	// break-glass local admin. Default: the portal without sign-in.
 	Portal PortalConfig `json:"portal" yaml:"portal"`
+	// Externals turns on third-party access (external users, flows for
+	// them, credentials through a broker role) when set. Default: off.
+	Externals *ExternalsConfig `json:"externals,omitempty" yaml:"externals"`
 	// Path is the file the config came from ("" when built in code).
 	Path string `json:"-" yaml:"-"`
 	// Raw is the file's content as read (nil when built in code); Hash
@@ -304,6 +307,9 @@ func (c *Config) SetDefaults() {
 		c.Slack.setDefaults()
 	}
 	c.Portal.setDefaults(c.Listen)
+	if c.Externals != nil {
+		c.Externals.setDefaults()
+	}
 	if strings.TrimSpace(c.Identity.File) != "" {
 		c.Identity.DriftInterval = cmp.Or(c.Identity.DriftInterval, stint.Duration(DefaultDriftInterval))
 	}

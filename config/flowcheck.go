@@ -71,7 +71,7 @@ func (ch *checker) groupNames(label, path string, names []string) {
 
 func (ch *checker) approval(f *stint.Flow, fp, label string) {
 	switch {
-	case !f.AutoApprove && len(f.Approvers) == 0 && len(f.ApprovalSteps) == 0 && !ch.isBad(fp+".auto_approve"):
+	case !f.AutoApprove && len(f.Approvers) == 0 && len(f.ApprovalSteps) == 0 && !ch.isBad(fp+".auto_approve") && !f.ForExternals():
 		ch.at(fp+".approvers", "%s: set approvers (e.g. approvers: [group:Security]), approval_steps or auto_approve: true", label)
 	case len(f.Approvers) > 0 && len(f.ApprovalSteps) > 0:
 		ch.at(fp+".approval_steps", "%s: use approvers (one step) or approval_steps, not both", label)

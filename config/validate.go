@@ -47,6 +47,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch.webhooks()
 	ch.slack()
 	ch.portal()
+	ch.externals()
 	return ch.problems
 }
 
@@ -287,7 +288,7 @@ func (ch *checker) flow(f *stint.Flow, fp string) {
 		ch.at(fp+".requesters", "%s: requesters is empty; add e.g. requesters: [group:Engineers]", label)
 	}
 	for j, p := range f.Requesters {
-		if err := stint.ValidatePrincipalRef(p); err != nil {
+		if err := stint.ValidateRequesterRef(p); err != nil {
 			ch.at(fmt.Sprintf("%s.requesters[%d]", fp, j), "%s: %s", label, stint.ErrorMessage(err))
 		}
 	}
@@ -309,6 +310,7 @@ func (ch *checker) flow(f *stint.Flow, fp string) {
 	}
 	ch.resources(label, fp+".resources", f.Resources)
 	ch.flowExtras(f, fp, label)
+	ch.externalFlow(f, fp, label)
 }
 
 // resources checks a list of resource selectors at path.

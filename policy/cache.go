@@ -116,9 +116,8 @@ func (e *Engine) userFlows(u *stint.User) []int {
 			}
 		}
 	}
-	add("u:" + foldKey(u.Email))
-	for _, g := range u.Groups {
-		add("g:" + foldKey(g))
+	for _, k := range userKeys(u) {
+		add(k)
 	}
 	slices.Sort(idx)
 	return idx

@@ -146,7 +146,7 @@ func (fc *flowCompiler) requestPolicies(action string) {
 	fc.fastPermit(action)
 	fc.add(action, kindPermit, "permit", "")
 	fc.add(action, kindResource, "forbid", "unless { "+resourceCond(f.Resources)+" }")
-	fc.add(action, kindRequester, "forbid", "unless { "+principalsCond(f.Requesters)+" }")
+	fc.add(action, kindRequester, "forbid", "unless { "+requesterCond(f.Requesters)+" }")
 	if len(f.Exclude) > 0 {
 		fc.add(action, kindExclude, "forbid", "when { "+principalsCond(f.Exclude)+" }")
 	}
@@ -199,7 +199,7 @@ func (fc *flowCompiler) fastPermit(action string) {
 	}
 	conds := []string{
 		`when { context.duration > duration("0ms") && context.duration <= ` + cedarDuration(maxD) + " }",
-		"when { " + principalsCond(f.Requesters) + " }",
+		"when { " + requesterCond(f.Requesters) + " }",
 		"when { " + resourceCond(f.Resources) + " }",
 	}
 	if len(f.Exclude) > 0 {
@@ -285,6 +285,31 @@ func ceilMillis(d time.Duration) cedar.Duration {
 		ms++
 	}
 	return cedar.NewDurationFromMillis(ms)
+}
+
+// requesterCond is the condition that the principal is one of the
+// requesters: internal users never match external:ORG references, and
+// external users match nothing else.
+func requesterCond(refs []string) string {
+	var internal, orgs []string
+	for _, r := range refs {
+		if org, ok := strings.CutPrefix(r, "external:"); ok {
+			orgs = append(orgs, "principal.org_key == "+cedarString(foldKey(org)))
+		} else {
+			internal = append(internal, r)
+		}
+	}
+	var parts []string
+	if len(internal) > 0 {
+		parts = append(parts, "(!principal.external && "+principalsCond(internal)+")")
+	}
+	if len(orgs) > 0 {
+		parts = append(parts, "(principal.external && ("+strings.Join(orgs, " || ")+"))")
+	}
+	if len(parts) == 0 {
+		return "false"
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
 }
 
 func principalsCond(refs []string) string {

@@ -175,22 +175,35 @@ func (e *Engine) setGroups(groups map[string][]string) error {
 	return nil
 }
 
-// refKey turns "user:EMAIL" / "group:NAME" into an index key.
+// refKey turns "user:EMAIL" / "group:NAME" / "external:ORG" into an
+// index key.
 func refKey(ref string) string {
 	kind, val, _ := strings.Cut(ref, ":")
-	if kind == "user" {
+	switch kind {
+	case "user":
 		return "u:" + foldKey(val)
+	case "external":
+		return externalKey(val)
 	}
 	return "g:" + foldKey(val)
 }
+
+// externalKey is the index key of an organisation's external users.
+func externalKey(org string) string { return "x:" + foldKey(org) }
 
 // Expand returns a copy of u whose Groups also hold every config group that
 // contains u, directly or through other groups (cycles are safe). The
 // user's own spelling of a group is kept; config groups are added as
 // spelled in the config.
+//
+// External users are in no group: config groups never expand to them.
 func (e *Engine) Expand(u *stint.User) *stint.User {
 	out := *u
 	out.Groups = slices.Clone(u.Groups)
+	if u.External() {
+		out.Groups = nil
+		return &out
+	}
 	if len(e.memberOf) == 0 {
 		return &out
 	}

@@ -40,13 +40,21 @@ func principalEntity(u *stint.User) cedar.Entity {
 	for k, v := range u.Attributes {
 		attrs[cedar.String(k)] = cedar.String(v)
 	}
+	// An external user's entity is named by their ID ("ext:..."), never
+	// by email, so that no user: reference can name them.
+	uid, orgKey := userUID(u.Email), ""
+	if u.External() {
+		uid, orgKey = cedar.NewEntityUID(typUser, cedar.String(u.ID)), foldKey(u.Attributes[stint.AttrOrg])
+	}
 	return cedar.Entity{
-		UID:     userUID(u.Email),
+		UID:     uid,
 		Parents: cedar.NewEntityUIDSet(parents...),
 		Attributes: cedar.NewRecord(cedar.RecordMap{
 			"email":      cedar.String(u.Email),
 			"id":         cedar.String(u.ID),
 			"attributes": cedar.NewRecord(attrs),
+			"external":   cedar.Boolean(u.External()),
+			"org_key":    cedar.String(orgKey),
 		}),
 	}
 }

@@ -258,7 +258,13 @@ func (e *Engine) requesterFlows(u *stint.User) []*compiled {
 	return out
 }
 
+// userKeys are the index keys of a user: "u:"+email and "g:"+group for an
+// internal user; for an external one only "x:"+organisation, so that no
+// flow naming users or groups is ever a candidate for them.
 func userKeys(u *stint.User) []string {
+	if u.External() {
+		return []string{externalKey(u.Attributes[stint.AttrOrg])}
+	}
 	keys := make([]string, 0, len(u.Groups)+1)
 	keys = append(keys, "u:"+foldKey(u.Email))
 	for _, g := range u.Groups {

@@ -168,6 +168,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			return
 		}
 		info(r).user = c.User.Email
+		if !s.externalMay(w, r, c) {
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, c)))
 	})
 }

@@ -181,6 +181,11 @@ func TestOpenAPIDocument(t *testing.T) {
 		{"DeniedRequest", stint.DeniedRequest{}},
 		{"RequesterCount", stint.RequesterCount{}},
 		{"GrantSpan", stint.GrantSpan{}},
+		{"Invite", InviteBody{}},
+		{"External", stint.External{}},
+		{"InviteResult", access.InviteResult{}},
+		{"CredentialsRequest", CredentialsBody{}},
+		{"Credentials", stint.Credentials{}},
 	}
 	for _, tt := range schemas {
 		t.Run("schema "+tt.schema, func(t *testing.T) {

@@ -150,6 +150,10 @@ func (s *Server) routes() chi.Router {
 			r.Get("/audit/reach", s.reach)
 			r.Get("/audit/report", s.report)
 			r.Get("/audit/forwarding", s.forwarding)
+			r.Post("/externals", s.invite)
+			r.Get("/externals", s.listExternals)
+			r.Post("/externals/{email}/disable", s.disableExternal)
+			r.Post("/credentials", s.credentials)
 		})
 	})
 	if s.portal != nil {

@@ -42,7 +42,7 @@ func Exercise(t *testing.T, open func(t *testing.T) stint.Store, opts ...Option)
 		o(&c)
 	}
 	groups := [][]scenario{requestScenarios, grantScenarios, dueScenarios, effectScenarios,
-		eventScenarios, tokenScenarios, directoryScenarios, managedScenarios, postedMessageScenarios, chainScenarios, txScenarios, portalScenarios, auditQueryScenarios}
+		eventScenarios, tokenScenarios, directoryScenarios, managedScenarios, postedMessageScenarios, chainScenarios, txScenarios, portalScenarios, auditQueryScenarios, externalScenarios}
 	for _, group := range groups {
 		for _, sc := range group {
 			t.Run(sc.name, func(t *testing.T) {

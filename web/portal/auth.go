@@ -218,5 +218,9 @@ func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.clearCookie(w)
+	if cur.s.Method == stint.SessionExternal {
+		http.Redirect(w, r, "/external/login", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }

@@ -2,27 +2,20 @@ package portal
 
 import (
 	"cmp"
-	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
-
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/mfa"
 )
 
-// TOTP parameters of the break-glass login (RFC 6238 defaults, which every
-// authenticator app uses).
+// The break-glass login's TOTP: package mfa's (RFC 6238 defaults, every
+// authenticator app's), and a bound on attempts.
 const (
-	totpPeriod = 30 * time.Second
-	// totpSkew accepts the code of the step before and after the current
-	// one, for clocks a little apart.
-	totpSkew = 1
+	totpPeriod = mfa.Period
 	// attemptsPerMinute bounds break-glass attempts, right or wrong.
 	attemptsPerMinute = 10
 )
@@ -32,51 +25,23 @@ const (
 // processes and restarts, with the failures that lock the login).
 type localLogin struct {
 	cfg      LocalAdminConfig
+	limiter  mfa.Limiter
 	mu       sync.Mutex
-	attempts []time.Time
 	lastStep int64
 }
 
 func newLocalLogin(cfg LocalAdminConfig) *localLogin {
 	cfg.MaxFailures = cmp.Or(cfg.MaxFailures, 5)
 	cfg.LockFor = cmp.Or(cfg.LockFor, 15*time.Minute)
-	return &localLogin{cfg: cfg}
+	return &localLogin{cfg: cfg, limiter: mfa.Limiter{PerMinute: attemptsPerMinute}}
 }
 
 // allow records an attempt and reports whether the rate limit lets it in.
-func (l *localLogin) allow(now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	kept := l.attempts[:0]
-	for _, t := range l.attempts {
-		if now.Sub(t) < time.Minute {
-			kept = append(kept, t)
-		}
-	}
-	l.attempts = kept
-	if len(l.attempts) >= attemptsPerMinute {
-		return false
-	}
-	l.attempts = append(l.attempts, now)
-	return true
-}
+func (l *localLogin) allow(now time.Time) bool { return l.limiter.Allow("local", now) }
 
 // match returns the time step whose code is code (within the skew), or -1.
 func (l *localLogin) match(code string, now time.Time) int64 {
-	code = strings.TrimSpace(code)
-	if len(code) != 6 {
-		return -1
-	}
-	step := now.Unix() / int64(totpPeriod.Seconds())
-	found := int64(-1)
-	for s := step - totpSkew; s <= step+totpSkew; s++ {
-		want, err := totp.GenerateCodeCustom(l.cfg.Secret, time.Unix(s*int64(totpPeriod.Seconds()), 0),
-			totp.ValidateOpts{Period: uint(totpPeriod.Seconds()), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			found = s // keep looping: the time taken does not depend on which step matched
-		}
-	}
-	return found
+	return mfa.Match(l.cfg.Secret, code, now)
 }
 
 type localData struct {

@@ -40,6 +40,9 @@ type Config struct {
 	OIDC *OIDCConfig
 	// LocalAdmin enables the break-glass login; nil disables it.
 	LocalAdmin *LocalAdminConfig
+	// Externals enables the pages of third-party users (/external/...);
+	// nil disables them.
+	Externals *ExternalsConfig
 	// CookieSecure marks the session cookie Secure (and names it with the
 	// __Host- prefix). Set it whenever the portal is reached over HTTPS.
 	CookieSecure bool
@@ -108,6 +111,11 @@ func New(cfg Config) *Portal {
 	cfg.SessionMax = cmp.Or(cfg.SessionMax, DefaultSessionMax)
 	cfg.PageSize = cmp.Or(cfg.PageSize, DefaultPageSize)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Externals != nil {
+		x := *cfg.Externals
+		x.defaults(cfg.BaseURL)
+		cfg.Externals = &x
+	}
 	p := &Portal{cfg: cfg, svc: cfg.Service, log: cmp.Or(cfg.Logger, slog.Default()), now: cfg.Now}
 	if p.now == nil {
 		p.now = cfg.Service.Now
@@ -147,6 +155,7 @@ func (p *Portal) routes() chi.Router {
 		r.Get("/login/local", p.localPage)
 		r.Post("/login/local", p.localSubmit)
 		r.Post("/logout", p.logout)
+		r.Route("/external", p.externalRoutes)
 		r.Group(func(r chi.Router) {
 			r.Use(p.requireUser)
 			r.Get("/", p.myAccess)

@@ -26,6 +26,7 @@ type view struct {
 	User       *stint.User
 	Admin      bool
 	BreakGlass bool // signed in with the break-glass login
+	External   bool // an external (third-party) user's session
 	CSRF       string
 	Now        time.Time
 	Done       string
@@ -35,13 +36,14 @@ type view struct {
 // done are the confirmations a redirect after a POST may show (?done=);
 // fixed texts, so nothing from the URL is echoed.
 var done = map[string]string{
-	"submitted": "Request submitted.",
-	"approved":  "Approved.",
-	"denied":    "Denied.",
-	"cancelled": "Request cancelled.",
-	"revoked":   "Revoked: the access is being removed in AWS.",
-	"extended":  "Extended.",
-	"activated": "Activated: the access is being set up in AWS.",
+	"submitted":   "Request submitted.",
+	"approved":    "Approved.",
+	"denied":      "Denied.",
+	"cancelled":   "Request cancelled.",
+	"revoked":     "Revoked: the access is being removed in AWS.",
+	"extended":    "Extended.",
+	"activated":   "Activated: the access is being set up in AWS.",
+	"ext-revoked": "Revoked: no new credentials will be issued for it.",
 }
 
 func parsePages(a *assets) map[string]*pageTemplate {
@@ -85,6 +87,7 @@ func (p *Portal) view(r *http.Request, page, title string, data any) *view {
 	if cur := sessionOf(r); cur != nil {
 		v.CSRF = cur.s.CSRF
 		v.BreakGlass = cur.s.Method == stint.SessionLocal
+		v.External = cur.s.Method == stint.SessionExternal
 	}
 	if c := callerOf(r); c != nil {
 		v.User, v.Admin = c.User, c.Admin

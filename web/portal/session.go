@@ -77,8 +77,11 @@ func (p *Portal) loadSession(next http.Handler) http.Handler {
 		}
 		now := p.now()
 		idle := p.cfg.SessionIdle
-		if s.UserEmail == "" {
+		switch {
+		case s.UserEmail == "":
 			idle = 0 // a sign-in in progress has its own short end
+		case s.Method == stint.SessionExternal && p.cfg.Externals != nil:
+			idle = p.cfg.Externals.SessionIdle
 		}
 		if s.Expired(now, idle) {
 			_ = p.svc.EndSession(r.Context(), hash, nil)
@@ -129,6 +132,15 @@ func (p *Portal) checkCSRF(next http.Handler) http.Handler {
 func (p *Portal) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cur := sessionOf(r)
+		if cur != nil && cur.s.Method == stint.SessionExternal {
+			// External users have pages of their own; nothing here is for them.
+			if r.Method != http.MethodGet {
+				p.errorPage(w, r, http.StatusForbidden, "This page is not for external users.")
+				return
+			}
+			http.Redirect(w, r, "/external/", http.StatusSeeOther)
+			return
+		}
 		if cur == nil || cur.s.UserEmail == "" {
 			if r.Method != http.MethodGet {
 				p.errorPage(w, r, http.StatusUnauthorized, "Your session has ended; sign in again.")
