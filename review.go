@@ -296,6 +296,10 @@ func (it *ReviewItem) Effect() *Effect {
 		e.PrincipalType, e.Subject, e.Target = "USER", it.PrincipalID, it.Name
 		e.Spec = map[string]string{"name": it.Name}
 		e.Key = string(it.Type) + ":" + it.AccountID + "|" + it.Name + "|IAM_USER|" + it.PrincipalID
+		if it.UserID != "" {
+			// The key a grant of the group to this person holds.
+			e.Key = string(it.Type) + ":" + it.AccountID + "|" + it.Name + "|USER|" + it.UserID
+		}
 	}
 	return e
 }

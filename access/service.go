@@ -15,6 +15,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/policy"
+	"github.com/stint-dev/stint/review"
 )
 
 // Defaults of Service fields.
@@ -61,6 +62,9 @@ type Service struct {
 	// Kick, when set, is called after a commit that changed when a grant
 	// starts or ends, so the expiry timer can re-arm at once.
 	Kick func()
+	// Reviews runs access review campaigns. Default: an engine built from
+	// ReviewConfig, without managers from the config or flow proposals.
+	Reviews *review.Engine
 
 	inflight inflightSet
 	engines  engineCache
@@ -68,6 +72,8 @@ type Service struct {
 	dir      *stint.Directory
 	dirAt    time.Time
 	wg       sync.WaitGroup
+
+	reviewOnce sync.Once
 }
 
 // Caller is an authenticated user of the API.

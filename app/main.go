@@ -122,6 +122,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		},
 		Admins: func() []string { return m.cfg.Load().Admins },
 	}
+	m.newReviews()
 	if m.ServiceHook != nil {
 		m.ServiceHook(m.Service)
 	}

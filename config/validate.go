@@ -47,6 +47,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch.webhooks()
 	ch.slack()
 	ch.portal()
+	ch.reviews()
 	return ch.problems
 }
 

@@ -145,6 +145,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/discovery/scans/{id}", s.discoveryScan)
 			r.Get("/discovery/findings", s.discoveryFindings)
 			r.Get("/discovery/diff", s.discoveryDiff)
+			s.reviewRoutes(r)
 		})
 	})
 	if s.portal != nil {
