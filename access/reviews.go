@@ -210,29 +210,9 @@ func (s *Service) CampaignReport(ctx context.Context, c *Caller, id string) (*re
 // that other grants, or a standing assignment, still need. A grant already
 // revoking or ended is returned as it is.
 func (s *Service) RevokeGrantAs(ctx context.Context, id, actor string) (*stint.Grant, error) {
-	var out *stint.Grant
-	var plan *revokePlan
-	err := s.Store.Tx(ctx, func(tx stint.Tx) error {
-		g, err := tx.GrantGet(ctx, id)
-		if err != nil {
-			return err
-		}
-		if g.State == stint.GrantRevoking || g.State == stint.GrantEnded {
-			out = g
-			return nil
-		}
-		now := s.now()
-		if out, err = stint.RevokeGrant(g, actor, now); err != nil {
-			return err
-		}
-		plan, err = s.beginEnd(ctx, tx, out, actor, now)
-		return err
+	return s.revokeAs(ctx, id, actor, func(g *stint.Grant) (bool, error) {
+		return g.State == stint.GrantRevoking || g.State == stint.GrantEnded, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.startRevoke(plan)
-	return out, nil
 }
 
 var _ review.GrantRevoker = (*Service)(nil)

@@ -14,12 +14,7 @@ import (
 // ExerciseReviews runs the access review scenarios as parallel subtests,
 // each on a fresh store from open: the same on every store, like Exercise.
 func ExerciseReviews(t *testing.T, open func(t *testing.T) stint.Store) {
-	for _, sc := range reviewScenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			t.Parallel()
-			sc.run(t, open(t), &config{})
-		})
-	}
+	runScenarios(t, open, reviewScenarios)
 }
 
 var reviewScenarios = []scenario{
