@@ -18,6 +18,9 @@ type User struct {
 	// Attributes are identity store attributes (title, user_type, locale,
 	// timezone, ...) that flows can match with requester_attributes.
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// ManagerID is the identity store ID of the user's manager (the
+	// enterprise extension's manager), when the identity store names one.
+	ManagerID string `json:"manager_id,omitempty"`
 }
 
 // Group is an identity store group.

@@ -72,6 +72,10 @@ type Flow struct {
 	// Cedar is extra Cedar policy text for conditions YAML cannot say; its
 	// forbid policies restrict the flow; permit policies are rejected.
 	Cedar string `json:"cedar,omitempty" yaml:"cedar"`
+	// Owners own the resources the flow grants: "user:EMAIL" or
+	// "group:NAME". Access reviews whose reviewers include "owner" ask
+	// them. Default: none.
+	Owners []string `json:"owners,omitempty" yaml:"owners"`
 }
 
 // Bundle is a named set of resources requested together.
@@ -177,7 +181,7 @@ func (f *Flow) Validate() error {
 			return Errorf(EINVALID, "flow %q: %s", f.Name, ErrorMessage(err))
 		}
 	}
-	for _, p := range append(append([]string{}, f.Approvers...), f.Sponsors...) {
+	for _, p := range append(append(append([]string{}, f.Approvers...), f.Sponsors...), f.Owners...) {
 		if err := ValidatePrincipalRef(p); err != nil {
 			return Errorf(EINVALID, "flow %q: %s", f.Name, ErrorMessage(err))
 		}

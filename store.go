@@ -39,6 +39,14 @@ type Reader interface {
 	ScanList(ctx context.Context, p *ScanListParams) ([]*Scan, error)
 	// FindingList lists a scan's findings, highest score first.
 	FindingList(ctx context.Context, p *FindingListParams) ([]*Finding, error)
+	// CampaignGet returns an access review campaign, or ENOTFOUND.
+	CampaignGet(ctx context.Context, id string) (*Campaign, error)
+	// CampaignList lists campaigns, newest first.
+	CampaignList(ctx context.Context, p *CampaignListParams) ([]*Campaign, error)
+	// ReviewItemGet returns a campaign's item, or ENOTFOUND.
+	ReviewItemGet(ctx context.Context, id string) (*ReviewItem, error)
+	// ReviewItemList lists items in creation order.
+	ReviewItemList(ctx context.Context, p *ReviewItemListParams) ([]*ReviewItem, error)
 	TokenGetByHash(ctx context.Context, hash string) (*Token, error)
 	// DirectoryGet returns the latest directory snapshot, or ENOTFOUND
 	// before the first sync.
@@ -85,6 +93,14 @@ type Tx interface {
 	// ScanCreate stores a scan with its findings and inventory; ECONFLICT
 	// when its ID is taken.
 	ScanCreate(ctx context.Context, s *Scan) error
+	// CampaignCreate stores a campaign (Version 1); ECONFLICT when its ID
+	// is taken. CampaignUpdate is compare-and-swap.
+	CampaignCreate(ctx context.Context, c *Campaign) error
+	CampaignUpdate(ctx context.Context, c *Campaign) error
+	// ReviewItemCreate stores items (Version 1); ECONFLICT when an ID is
+	// taken. ReviewItemUpdate is compare-and-swap.
+	ReviewItemCreate(ctx context.Context, items ...*ReviewItem) error
+	ReviewItemUpdate(ctx context.Context, it *ReviewItem) error
 	// EffectPut creates the effect when Version is 0, else updates it (CAS).
 	EffectPut(ctx context.Context, e *Effect) error
 	// EffectDelete removes the effect if its version still matches (CAS).

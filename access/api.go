@@ -585,6 +585,18 @@ func (s *Service) Grant(ctx context.Context, c *Caller, id string) (*stint.Grant
 // returned grant is revoking (or ended, when no access existed yet); the AWS
 // side is removed in the background.
 func (s *Service) Revoke(ctx context.Context, c *Caller, id string) (*stint.Grant, error) {
+	return s.revokeAs(ctx, id, c.User.Email, func(g *stint.Grant) (bool, error) {
+		if !c.Admin && g.UserID != c.User.ID {
+			return false, stint.Errorf(stint.ENOTFOUND, "grant %q not found", id)
+		}
+		return false, nil
+	})
+}
+
+// revokeAs revokes the grant for actor once check allows it (check may
+// also skip the grant, which is then returned as it is), and starts
+// removing its access.
+func (s *Service) revokeAs(ctx context.Context, id, actor string, check func(g *stint.Grant) (skip bool, err error)) (*stint.Grant, error) {
 	var next *stint.Grant
 	var plan *revokePlan
 	err := s.Store.Tx(ctx, func(tx stint.Tx) error {
@@ -592,14 +604,15 @@ func (s *Service) Revoke(ctx context.Context, c *Caller, id string) (*stint.Gran
 		if err != nil {
 			return err
 		}
-		if !c.Admin && g.UserID != c.User.ID {
-			return stint.Errorf(stint.ENOTFOUND, "grant %q not found", id)
-		}
-		now := s.now()
-		if next, err = stint.RevokeGrant(g, c.User.Email, now); err != nil {
+		if skip, err := check(g); skip || err != nil {
+			next = g
 			return err
 		}
-		plan, err = s.beginEnd(ctx, tx, next, c.User.Email, now)
+		now := s.now()
+		if next, err = stint.RevokeGrant(g, actor, now); err != nil {
+			return err
+		}
+		plan, err = s.beginEnd(ctx, tx, next, actor, now)
 		return err
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/policy"
+	"github.com/stint-dev/stint/review"
 )
 
 // Defaults of Service fields.
@@ -63,6 +64,9 @@ type Service struct {
 	Kick func()
 	// Externals configures third-party access. Default: nil (off).
 	Externals *Externals
+	// Reviews runs access review campaigns. Default: an engine built from
+	// ReviewConfig, without managers from the config or flow proposals.
+	Reviews *review.Engine
 
 	inflight inflightSet
 	engines  engineCache
@@ -70,6 +74,8 @@ type Service struct {
 	dir      *stint.Directory
 	dirAt    time.Time
 	wg       sync.WaitGroup
+
+	reviewOnce sync.Once
 }
 
 // Caller is an authenticated user of the API.

@@ -125,6 +125,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Service.Externals, err = m.newExternals(ctx, cfg); err != nil {
 		return err
 	}
+	m.newReviews()
 	if m.ServiceHook != nil {
 		m.ServiceHook(m.Service)
 	}

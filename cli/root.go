@@ -226,6 +226,7 @@ Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 unauthorized,
 		&cobra.Group{ID: "identity", Title: "Identity Center as code:"},
 	)
 	root.AddCommand(a.discoverCmd())
+	root.AddCommand(a.reviewCmd())
 	root.AddCommand(
 		a.resourcesCmd(), a.requestCmd(), a.requestsCmd(), a.grantsCmd(), a.activateCmd(), a.revokeCmd(), a.extendCmd(), a.whoamiCmd(),
 		a.approveCmd(), a.denyCmd(), a.cancelCmd(), a.auditCmd(),

@@ -81,6 +81,9 @@ type Config struct {
 	// Identity configures Identity Center as code in the server: drift
 	// detection against an identity file. Default: off.
 	Identity IdentityConfig `json:"identity" yaml:"identity"`
+	// Reviews configures access review campaigns. Default: managers from
+	// the identity store only.
+	Reviews ReviewsConfig `json:"reviews" yaml:"reviews"`
 	// Slack turns on the Slack app when set. Default: off.
 	Slack *SlackConfig `json:"slack,omitempty" yaml:"slack"`
 	// Audit configures the tamper-evident audit trail's signed

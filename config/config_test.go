@@ -355,7 +355,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			src:  valid + "lisen: :8080\n",
-			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, discovery, portal, externals`},
+			want: []string{`stint.yaml:2:1: unknown key "lisen" in the top level (did you mean listen?); known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, reviews, slack, audit, discovery, portal, externals`},
 		},
 		{
 			name: "unknown aws key",
@@ -365,7 +365,7 @@ func TestErrors(t *testing.T) {
 		{
 			name: "unknown flow key",
 			src:  flowAt2 + "    requesters: [group:E]\n    auto_aprove: true\n    approvers: [group:S]\n    max_duration: 1h\n    resources: [{identity_center: {accounts: [all], permission_sets: [P]}}]\n",
-			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0] (did you mean auto_approve?); known keys: name, description, requesters, sponsors, requester_attributes, exclude, resources, bundles, max_duration, default_duration, activation_window, require_reason, ticket, approvers, approval_steps, auto_approve, auto_approve_when, review_timeout, break_glass, extensions, max_extensions, mfa, immediate_cutoff, cedar`},
+			want: []string{`stint.yaml:5:5: unknown key "auto_aprove" in flows[0] (did you mean auto_approve?); known keys: name, description, requesters, sponsors, requester_attributes, exclude, resources, bundles, max_duration, default_duration, activation_window, require_reason, ticket, approvers, approval_steps, auto_approve, auto_approve_when, review_timeout, break_glass, extensions, max_extensions, mfa, immediate_cutoff, cedar, owners`},
 		},
 		{
 			name: "unknown selector key",
@@ -666,7 +666,7 @@ bogus: 1
 		{File: "conf/stint.yaml", Line: 14, Col: 11, Message: `flow name "a" is already used by flows[0]`},
 		{File: "conf/stint.yaml", Line: 18, Col: 23, Message: `flow "a": default_duration 2h exceeds max_duration 1h`},
 		{File: "conf/stint.yaml", Line: 19, Col: 19, Message: `flows[1].auto_approve: expected true or false, got "yes"`},
-		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, slack, audit, discovery, portal, externals`},
+		{File: "conf/stint.yaml", Line: 20, Col: 1, Message: `unknown key "bogus" in the top level; known keys: store, listen, admins, aws, flows, groups, reconcile_interval, sync_interval, log_level, expiry_lookahead, webhooks, identity, reviews, slack, audit, discovery, portal, externals`},
 	}, ce.Problems)
 	require.Equal(t, "conf/stint.yaml:1:8: "+ce.Problems[0].Message, strings.Split(err.Error(), "\n")[0])
 }

@@ -48,6 +48,7 @@ func (c *Config) check(bad []string) []Problem {
 	ch.slack()
 	ch.portal()
 	ch.externals()
+	ch.reviews()
 	return ch.problems
 }
 

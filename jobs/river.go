@@ -109,6 +109,7 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 		return err
 	}})
 	river.AddWorker(workers, newNotifyWorker())
+	addReviewWorkers(workers, svc)
 	for _, add := range cfg.Workers {
 		add(workers)
 	}

@@ -85,6 +85,8 @@ func (a *App) EventJobs(e *stint.Event) []stint.Job {
 		return []stint.Job{grant(), tell}
 	case stint.EventGrantEnded:
 		return []stint.Job{grant(), tell}
+	case stint.EventReviewReminder:
+		return []stint.Job{tell}
 	}
 	return nil
 }
@@ -380,6 +382,9 @@ func (a *App) tell(ctx context.Context, e *stint.Event) error {
 	var email string
 	var msg message
 	switch {
+	case e.Type == stint.EventReviewReminder:
+		email, _ = e.Data["reviewer"].(string)
+		msg = reviewReminderDM(e)
 	case strings.HasPrefix(e.Type, "request."):
 		r, err := a.store.RequestGet(ctx, e.Subject)
 		if err != nil {

@@ -154,6 +154,7 @@ func (s *Server) routes() chi.Router {
 			r.Get("/externals", s.listExternals)
 			r.Post("/externals/{email}/disable", s.disableExternal)
 			r.Post("/credentials", s.credentials)
+			s.reviewRoutes(r)
 		})
 	})
 	if s.portal != nil {

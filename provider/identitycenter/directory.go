@@ -2,6 +2,8 @@ package identitycenter
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -9,10 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	istypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
+	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/stint-dev/stint"
@@ -122,23 +126,74 @@ func (p *Provider) people(ctx context.Context, memberships bool) ([]stint.User, 
 }
 
 func (p *Provider) users(ctx context.Context) ([]stint.User, error) {
+	users, err := p.listUsers(ctx, []string{enterpriseExtension})
+	if isValidation(err) {
+		// An identity store that refuses the extension: its users
+		// simply carry no manager.
+		users, err = p.listUsers(ctx, nil)
+	}
+	if err != nil {
+		return nil, awsError(err, "list users of identity store %s", p.identityStoreID)
+	}
+	slices.SortFunc(users, func(a, b stint.User) int { return strings.Compare(a.UserName, b.UserName) })
+	return users, nil
+}
+
+// enterpriseExtension is the identity store's SCIM enterprise user
+// extension, whose manager access reviews ask.
+const enterpriseExtension = "aws:identitystore:enterprise"
+
+// listUsers lists the users, with the extensions asked for.
+func (p *Provider) listUsers(ctx context.Context, extensions []string) ([]stint.User, error) {
 	var users []stint.User
-	pages := identitystore.NewListUsersPaginator(p.ids, &identitystore.ListUsersInput{IdentityStoreId: aws.String(p.identityStoreID)},
+	pages := identitystore.NewListUsersPaginator(p.ids, &identitystore.ListUsersInput{IdentityStoreId: aws.String(p.identityStoreID), Extensions: extensions},
 		func(o *identitystore.ListUsersPaginatorOptions) { o.Limit = p.pageSize })
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, awsError(err, "list users of identity store %s", p.identityStoreID)
+			return nil, err
 		}
 		for _, u := range page.Users {
 			users = append(users, stint.User{
 				ID: aws.ToString(u.UserId), UserName: aws.ToString(u.UserName),
 				Email: email(u.Emails), DisplayName: aws.ToString(u.DisplayName),
+				ManagerID: managerOf(u.Extensions),
 			})
 		}
 	}
-	slices.SortFunc(users, func(a, b stint.User) int { return strings.Compare(a.UserName, b.UserName) })
 	return users, nil
+}
+
+// managerOf reads the manager's user ID from the enterprise extension:
+// {"manager": {"value": "USER_ID"}} as SCIM has it (a bare string is
+// accepted too). Moto does not serve extensions; there the managers come
+// from the config (reviews.managers).
+func managerOf(ext map[string]document.Interface) string {
+	doc, ok := ext[enterpriseExtension]
+	if !ok || doc == nil {
+		return ""
+	}
+	var v struct {
+		Manager any `json:"manager"`
+	}
+	b, err := doc.MarshalSmithyDocument()
+	if err != nil || json.Unmarshal(b, &v) != nil {
+		return ""
+	}
+	switch m := v.Manager.(type) {
+	case string:
+		return m
+	case map[string]any:
+		id, _ := m["value"].(string)
+		return id
+	}
+	return ""
+}
+
+// isValidation reports an AWS ValidationException.
+func isValidation(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "ValidationException"
 }
 
 // email returns the primary email, or the first.

@@ -29,6 +29,12 @@ func TestScans(t *testing.T) {
 	storetest.ExerciseScans(t, func(t *testing.T) stint.Store { return postgres.OpenTest(t) })
 }
 
+func TestReviews(t *testing.T) {
+	t.Parallel()
+	postgres.TestServer(t)
+	storetest.ExerciseReviews(t, func(t *testing.T) stint.Store { return postgres.OpenTest(t) })
+}
+
 // listJobs lists the jobs River holds in the store's database.
 func listJobs(t *testing.T, s stint.Store) []*rivertype.JobRow {
 	t.Helper()

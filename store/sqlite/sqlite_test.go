@@ -26,6 +26,11 @@ func TestScans(t *testing.T) {
 	storetest.ExerciseScans(t, func(t *testing.T) stint.Store { return sqlite.OpenTest(t) })
 }
 
+func TestReviews(t *testing.T) {
+	t.Parallel()
+	storetest.ExerciseReviews(t, func(t *testing.T) stint.Store { return sqlite.OpenTest(t) })
+}
+
 // listJobs lists the jobs River holds in the store's database.
 func listJobs(t *testing.T, s stint.Store) []*rivertype.JobRow {
 	t.Helper()

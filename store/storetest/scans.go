@@ -14,7 +14,12 @@ import (
 // ExerciseScans runs the discovery scan scenarios as parallel subtests,
 // each on a fresh store from open: the same on every store, like Exercise.
 func ExerciseScans(t *testing.T, open func(t *testing.T) stint.Store) {
-	for _, sc := range scanScenarios {
+	runScenarios(t, open, scanScenarios)
+}
+
+// runScenarios runs scenarios as parallel subtests, each on a fresh store.
+func runScenarios(t *testing.T, open func(t *testing.T) stint.Store, scenarios []scenario) {
+	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
 			sc.run(t, open(t), &config{})

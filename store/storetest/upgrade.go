@@ -141,4 +141,4 @@ func CheckV1Rows(t *testing.T, s stint.Store) {
 // SchemaVersion is the number of the newest migration, which both stores
 // carry (migrations/NNNN_*.sql); upgrade tests check a migrated database
 // reaches it.
-const SchemaVersion = 10
+const SchemaVersion = 11
