@@ -1,6 +1,8 @@
 package review
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"html/template"
 	"io"
@@ -89,7 +91,28 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if counts == nil {
 		counts = stint.CountItems(r.Items)
 	}
-	return reportPage.Execute(w, map[string]any{"R": r, "C": r.Campaign, "Counts": counts})
+	return reportPage.Execute(w, map[string]any{"R": r, "C": r.Campaign, "Counts": counts, "CSS": template.CSS(reportCSS)})
+}
+
+// reportCSS is the printable report's style sheet, inline so that the file
+// stands alone.
+const reportCSS = `body { font-family: system-ui, sans-serif; font-size: 12px; margin: 2em; color: #111; }
+h1 { font-size: 20px; margin-bottom: 0.2em; }
+table { border-collapse: collapse; width: 100%; margin-top: 1em; }
+th, td { border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; }
+th { background: #eee; }
+dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
+dt { font-weight: 600; }
+.revoke, .convert { color: #a00; } .keep { color: #060; }
+.small { color: #555; font-size: 11px; }
+@media print { body { margin: 0; font-size: 10px; } tr { page-break-inside: avoid; } thead { display: table-header-group; } }
+`
+
+// ReportCSP is the Content-Security-Policy to serve the HTML report with:
+// nothing but its own inline style sheet (by hash), no script, no framing.
+func ReportCSP() string {
+	sum := sha256.Sum256([]byte(reportCSS))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }
 
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -102,18 +125,7 @@ var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <title>Access review: {{.C.Name}}</title>
-<style>
-body { font-family: system-ui, sans-serif; font-size: 12px; margin: 2em; color: #111; }
-h1 { font-size: 20px; margin-bottom: 0.2em; }
-table { border-collapse: collapse; width: 100%; margin-top: 1em; }
-th, td { border: 1px solid #999; padding: 3px 5px; text-align: left; vertical-align: top; }
-th { background: #eee; }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
-dt { font-weight: 600; }
-.revoke, .convert { color: #a00; } .keep { color: #060; }
-.small { color: #555; font-size: 11px; }
-@media print { body { margin: 0; font-size: 10px; } tr { page-break-inside: avoid; } thead { display: table-header-group; } }
-</style>
+<style>{{.CSS}}</style>
 </head>
 <body>
 <h1>Access review: {{.C.Name}}</h1>

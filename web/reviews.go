@@ -10,6 +10,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
+	"github.com/stint-dev/stint/review"
 )
 
 // The access review endpoints: admins create, close and report on
@@ -178,6 +179,7 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request) {
 	if format == "html" {
 		write = rep.WriteHTML
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", review.ReportCSP())
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.WriteHeader(http.StatusOK)

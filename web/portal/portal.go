@@ -170,6 +170,8 @@ func (p *Portal) routes() chi.Router {
 			r.Post("/requests/{id}/deny", p.deny)
 			r.Post("/requests/{id}/cancel", p.cancel)
 			r.Get("/approvals", p.approvals)
+			r.Get("/reviews", p.reviewsPage)
+			r.Post("/reviews/items/{id}", p.decideReview)
 			r.Route("/admin", func(r chi.Router) {
 				r.Use(p.requireAdmin)
 				r.Get("/", func(w http.ResponseWriter, r *http.Request) {
@@ -184,6 +186,7 @@ func (p *Portal) routes() chi.Router {
 				r.Get("/report/export", p.adminReportExport)
 				r.Get("/health", p.adminHealth)
 				r.Get("/discovery", p.adminDiscovery)
+				r.Get("/reviews/{id}/report", p.campaignReport)
 				r.Get("/discovery/export", p.adminDiscoveryExport)
 			})
 		})

@@ -43,6 +43,7 @@ var done = map[string]string{
 	"revoked":     "Revoked: the access is being removed in AWS.",
 	"extended":    "Extended.",
 	"activated":   "Activated: the access is being set up in AWS.",
+	"decided":     "Decision recorded; a revocation is carried out in AWS and audited.",
 	"ext-revoked": "Revoked: no new credentials will be issued for it.",
 }
 
