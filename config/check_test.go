@@ -177,24 +177,35 @@ func TestWatch(t *testing.T) {
 	w := config.Watch(ctx, path, time.Millisecond, func() { changes.Add(1) })
 	defer w.Stop()
 
-	require.NoError(t, os.WriteFile(path, []byte("a: 22\n"), 0o600))
+	require.NoError(t, writeAtomic(path, []byte("a: 22\n")))
 	eventually(t, func() bool { return changes.Load() == 1 })
 
 	// Same size, possibly the same mtime: the periodic hash notices.
-	require.NoError(t, os.WriteFile(path, []byte("a: 33\n"), 0o600))
+	require.NoError(t, writeAtomic(path, []byte("a: 33\n")))
 	eventually(t, func() bool { return changes.Load() == 2 })
 
 	// Rewriting identical content is no change; removal and return are.
-	require.NoError(t, os.WriteFile(path, []byte("a: 33\n"), 0o600))
+	require.NoError(t, writeAtomic(path, []byte("a: 33\n")))
 	require.NoError(t, os.Remove(path))
 	eventually(t, func() bool { return changes.Load() == 3 })
-	require.NoError(t, os.WriteFile(path, []byte("a: 33\n"), 0o600))
+	require.NoError(t, writeAtomic(path, []byte("a: 33\n")))
 	eventually(t, func() bool { return changes.Load() == 4 })
 
 	w.Stop()
 	n := changes.Load()
-	require.NoError(t, os.WriteFile(path, []byte("b: 1\n"), 0o600))
+	require.NoError(t, writeAtomic(path, []byte("b: 1\n")))
 	require.Equal(t, n, changes.Load())
+}
+
+// writeAtomic replaces path's content in one step, the way editors save,
+// so a poll never sees the file truncated and half written (which would
+// count as changes of its own).
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // BenchmarkCheckAgainst checks 500 flows against 10,000 users and 1,000
