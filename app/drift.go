@@ -62,13 +62,16 @@ func (m *Main) checkDrift(ctx context.Context) (*DriftReport, error) {
 		return nil, err
 	}
 	// The directory snapshot that sync keeps is fresh enough to bind
-	// names, and costs no call.
+	// names to users, groups and accounts, and costs no call; the
+	// permission sets come from the read, which lists them anyway, so one
+	// made since the last sync binds too.
 	dir, err := m.Store.DirectoryGet(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("drift: %w", err)
 	}
+	dir.PermissionSets = nil
 	s := &identitySession{aws: *m.awsConfig, provider: provider, log: m.log()}
-	ip, err := s.plan(ctx, desired, dir, led, cfg.Identity.Prune)
+	ip, err := s.plan(ctx, desired, func(context.Context) (*stint.Directory, error) { return dir, nil }, led, cfg.Identity.Prune)
 	if err != nil {
 		return nil, err
 	}

@@ -91,12 +91,8 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	}
 	// Account tags cost a call per account; only tag selectors need them.
 	// Memberships come from the reader when the file manages identities;
-	// binding names needs none.
-	dir, err := s.provider.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired))
-	if err != nil {
-		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
-	}
-	ip, err := s.plan(ctx, desired, dir, led, opts.Prune)
+	// binding names needs none. The permission sets come from the read.
+	ip, err := s.plan(ctx, desired, s.directory(identityconfig.DirectoryOptions(desired)), led, opts.Prune)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +100,14 @@ func Plan(ctx context.Context, opts PlanOptions) (*IdentityPlan, error) {
 	return ip, nil
 }
 
-// plan binds desired to the directory, reads the live state and diffs.
-func (s *identitySession) plan(ctx context.Context, desired *identityconfig.Desired, dir *stint.Directory, led *ledger, prune bool) (*IdentityPlan, error) {
-	resolved, err := identityconfig.Resolve(desired, dir)
-	if err != nil {
-		return nil, err
-	}
-	live, err := s.read(ctx, dir, desired.ManagesIdentities)
+// plan reads the directory with readDir alongside the live state, binds
+// desired to the directory once its permission sets are known, and diffs.
+func (s *identitySession) plan(ctx context.Context, desired *identityconfig.Desired, readDir func(context.Context) (*stint.Directory, error), led *ledger, prune bool) (*IdentityPlan, error) {
+	var resolved *identityconfig.Resolved
+	live, _, err := s.read(ctx, readDir, desired.ManagesIdentities, func(dir *stint.Directory) (err error) {
+		resolved, err = identityconfig.Resolve(desired, dir)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +141,7 @@ func Export(ctx context.Context, opts ExportOptions) ([]byte, error) {
 		return nil, err
 	}
 	// Exported selectors name accounts by name or ID: no account tags needed.
-	dir, err := s.provider.DirectoryWith(ctx, identitycenter.DirectoryOptions{NoAccountTags: true, NoMemberships: true})
-	if err != nil {
-		return nil, fmt.Errorf("read the organisation and identity store: %w", err)
-	}
-	live, err := s.read(ctx, dir, opts.Identities)
+	live, dir, err := s.read(ctx, s.directory(identitycenter.DirectoryOptions{NoAccountTags: true, NoMemberships: true, NoPermissionSets: true}), opts.Identities, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -302,19 +295,47 @@ func openIdentity(ctx context.Context, cfg *config.Config, opts IdentityOptions)
 	return &identitySession{aws: ac, provider: p, log: log}, nil
 }
 
-func (s *identitySession) read(ctx context.Context, dir *stint.Directory, identities bool) (*identityconfig.Live, error) {
+// directory returns a reader of the organisation and identity store.
+func (s *identitySession) directory(opts identitycenter.DirectoryOptions) func(context.Context) (*stint.Directory, error) {
+	return func(ctx context.Context) (*stint.Directory, error) {
+		dir, err := s.provider.DirectoryWith(ctx, opts)
+		if err != nil {
+			return nil, fmt.Errorf("read the organisation and identity store: %w", err)
+		}
+		return dir, nil
+	}
+}
+
+// read reads Identity Center with identityconfig.Reader.ReadAlong;
+// errors from readDir and bind are returned as they are.
+func (s *identitySession) read(ctx context.Context, readDir func(context.Context) (*stint.Directory, error), identities bool, bind func(*stint.Directory) error) (*identityconfig.Live, *stint.Directory, error) {
 	r, err := identityconfig.NewReader(identityconfig.ReaderConfig{
 		AWS: s.aws, InstanceARN: s.provider.InstanceARN(), IdentityStoreID: s.provider.IdentityStoreID(),
 		Limiter: s.provider.Limiter(), ReadIdentities: identities, Logger: s.log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	live, err := r.Read(ctx, dir)
+	var passThrough error // from readDir or bind
+	live, dir, err := r.ReadAlong(ctx, func(ctx context.Context) (*stint.Directory, error) {
+		dir, err := readDir(ctx)
+		if err != nil {
+			passThrough = err
+		}
+		return dir, err
+	}, func(dir *stint.Directory) error {
+		if bind != nil {
+			passThrough = bind(dir)
+		}
+		return passThrough
+	})
+	if err != nil && err == passThrough {
+		return nil, nil, err
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read Identity Center: %w", err)
+		return nil, nil, fmt.Errorf("read Identity Center: %w", err)
 	}
-	return live, nil
+	return live, dir, nil
 }
 
 // ledger is what the store says about Identity Center: the assignments

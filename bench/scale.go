@@ -400,11 +400,6 @@ func scalePlan(ctx context.Context, proxy *faultproxy.Proxy, lc identitycenter.L
 		return nil, err
 	}
 	t1 := time.Now()
-	if r.resolved, err = identityconfig.Resolve(desired, r.dir); err != nil {
-		stop()
-		return nil, err
-	}
-	t2 := time.Now()
 	reader, err := identityconfig.NewReader(identityconfig.ReaderConfig{
 		AWS: ac, InstanceARN: prov.InstanceARN(), IdentityStoreID: prov.IdentityStoreID(), Limiter: lim,
 		Logger: slog.New(slog.DiscardHandler),
@@ -413,7 +408,18 @@ func scalePlan(ctx context.Context, proxy *faultproxy.Proxy, lc identitycenter.L
 		stop()
 		return nil, err
 	}
-	if r.live, err = reader.Read(ctx, r.dir); err != nil {
+	// Resolve runs inside the read, once the permission sets are known;
+	// its time is measured there and left out of the read's.
+	var resolveT time.Duration
+	// (The directory was read first, to time it apart; stint plan reads it
+	// alongside the permission sets.)
+	r.live, _, err = reader.ReadAlong(ctx, func(context.Context) (*stint.Directory, error) { return r.dir, nil }, func(dir *stint.Directory) (err error) {
+		t := time.Now()
+		r.resolved, err = identityconfig.Resolve(desired, dir)
+		resolveT = time.Since(t)
+		return err
+	})
+	if err != nil {
 		stop()
 		return nil, err
 	}
@@ -424,7 +430,7 @@ func scalePlan(ctx context.Context, proxy *faultproxy.Proxy, lc identitycenter.L
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	r.rssPeak = peakRSS()
-	r.wall, r.dirT, r.resolveT, r.readT, r.diffT = end.Sub(start), t1.Sub(start), t2.Sub(t1), t3.Sub(t2), end.Sub(t3)
+	r.wall, r.dirT, r.resolveT, r.readT, r.diffT = end.Sub(start), t1.Sub(start), resolveT, t3.Sub(t1)-resolveT, end.Sub(t3)
 	r.allocated, r.mallocs = after.TotalAlloc-before.TotalAlloc, after.Mallocs-before.Mallocs
 	for _, c := range proxy.Calls() {
 		if c.At.Before(t1) {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
+	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/identityconfig"
 	"github.com/stint-dev/stint/internal/faultproxy"
 	"github.com/stint-dev/stint/internal/motoserver"
@@ -262,14 +263,6 @@ func stintPlan(ctx context.Context, m *idMoto, lc identitycenter.LimiterConfig, 
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := prov.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired))
-	if err != nil {
-		return nil, nil, err
-	}
-	resolved, err := identityconfig.Resolve(desired, dir)
-	if err != nil {
-		return nil, nil, err
-	}
 	r, err := identityconfig.NewReader(identityconfig.ReaderConfig{
 		AWS: ac, InstanceARN: prov.InstanceARN(), IdentityStoreID: prov.IdentityStoreID(), Limiter: lim,
 		Logger: slog.New(slog.DiscardHandler),
@@ -277,7 +270,15 @@ func stintPlan(ctx context.Context, m *idMoto, lc identitycenter.LimiterConfig, 
 	if err != nil {
 		return nil, nil, err
 	}
-	live, err := r.Read(ctx, dir)
+	var resolved *identityconfig.Resolved
+	// The directory is read alongside the permission sets, as stint plan
+	// does.
+	live, _, err := r.ReadAlong(ctx, func(ctx context.Context) (*stint.Directory, error) {
+		return prov.DirectoryWith(ctx, identityconfig.DirectoryOptions(desired))
+	}, func(dir *stint.Directory) (err error) {
+		resolved, err = identityconfig.Resolve(desired, dir)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -190,34 +190,88 @@ func NewReader(cfg ReaderConfig) (*Reader, error) {
 // AWS error, as from moto) are reported as unknown in Warnings. Other
 // errors are coded: EUNAVAILABLE when AWS cannot be reached or keeps
 // failing, EFORBIDDEN when it refuses.
+//
+// When dir has no permission sets (read with NoPermissionSets, as
+// DirectoryOptions asks, so that the sets are listed and described once),
+// Read fills them in from the ones it read; dir is not otherwise changed.
 func (r *Reader) Read(ctx context.Context, dir *stint.Directory) (*Live, error) {
+	live, _, err := r.ReadAlong(ctx, func(context.Context) (*stint.Directory, error) { return dir, nil }, nil)
+	return live, err
+}
+
+// ReadAlong is Read for a directory still to be read: readDir runs
+// alongside the reads that need no directory (the permission sets, and the
+// identities with ReadIdentities), so neither waits for the other. Then
+// bind, when not nil, runs with the directory and its permission sets
+// filled in, before any assignment is listed: a plan binds the file's names
+// there, so a name that does not bind fails before the read's bulk. Errors
+// from readDir and bind end the read and are returned as they are. It
+// returns the live state and the directory.
+func (r *Reader) ReadAlong(ctx context.Context, readDir func(context.Context) (*stint.Directory, error), bind func(*stint.Directory) error) (*Live, *stint.Directory, error) {
 	r.mu.Lock()
 	r.calls, r.unsupported = map[string]int{}, map[string]bool{}
 	r.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	live := &Live{InstanceARN: r.cfg.InstanceARN}
-	var err error
-	if live.PermissionSets, err = r.permissionSets(ctx, live); err != nil {
-		return nil, err
+	var dir *stint.Directory
+	var sets []LivePermissionSet
+	first, fctx := errgroup.WithContext(ctx)
+	first.Go(func() (err error) {
+		dir, err = readDir(fctx)
+		return err
+	})
+	first.Go(func() (err error) {
+		sets, err = r.permissionSets(fctx, live)
+		return err
+	})
+	rest, rctx := errgroup.WithContext(ctx)
+	if r.cfg.ReadIdentities {
+		rest.Go(func() (err error) {
+			var users []LiveUser
+			var groups []LiveGroup
+			if users, groups, err = r.identities(rctx); err != nil {
+				return err
+			}
+			live.Users, live.Groups, live.IdentitiesRead = users, groups, true
+			return nil
+		})
 	}
+	if err := first.Wait(); err != nil {
+		cancel()
+		_ = rest.Wait()
+		return nil, nil, err
+	}
+	live.PermissionSets = sets
 	keepDirectoryAccounts(live.PermissionSets, dir)
+	if len(dir.PermissionSets) == 0 {
+		for _, ps := range live.PermissionSets {
+			dir.PermissionSets = append(dir.PermissionSets, stint.PermissionSet{ARN: ps.ARN, Name: ps.Name, SessionDuration: ps.SessionDuration.String()})
+		}
+	}
+	if bind != nil {
+		if err := bind(dir); err != nil {
+			cancel()
+			_ = rest.Wait()
+			return nil, nil, err
+		}
+	}
 	live.Estimates = Estimate(dir, len(live.PermissionSets))
 	live.Strategy = r.cfg.Strategy
 	if live.Strategy == StrategyAuto || live.Strategy == "" {
 		live.Strategy = cheapest(live.Estimates)
 	}
-	if live.Assignments, err = r.assignments(ctx, dir, live); err != nil {
-		return nil, err
-	}
-	if r.cfg.ReadIdentities {
-		if live.Users, live.Groups, err = r.identities(ctx); err != nil {
-			return nil, err
-		}
-		live.IdentitiesRead = true
+	rest.Go(func() (err error) {
+		live.Assignments, err = r.assignments(rctx, dir, live)
+		return err
+	})
+	if err := rest.Wait(); err != nil {
+		return nil, nil, err
 	}
 	r.mu.Lock()
 	live.Calls = maps.Clone(r.calls)
 	r.mu.Unlock()
-	return live, nil
+	return live, dir, nil
 }
 
 // addCounter counts every HTTP attempt by operation.

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/identityconfig"
+	"github.com/stint-dev/stint/internal/faultproxy"
 	"github.com/stint-dev/stint/internal/motoserver"
 	"github.com/stint-dev/stint/provider/identitycenter"
 )
@@ -54,6 +56,47 @@ func TestReadLive(t *testing.T) {
 	for _, ps := range live.PermissionSets {
 		require.Empty(t, ps.NotProvisioned, "%s: every account runs the latest version", ps.Name)
 	}
+}
+
+// TestReadAlong: the directory is read alongside the permission sets; one
+// read without permission sets gets them from the read, before any
+// assignment is listed; an error from bind ends the read there.
+func TestReadAlong(t *testing.T) {
+	proxy := faultproxy.Start(t, moto.URL())
+	reader := func(p *faultproxy.Proxy) *identityconfig.Reader {
+		return newReader(t, func(c *identityconfig.ReaderConfig) { c.AWS = motoserver.AWSConfig(p.URL()) })
+	}
+	withoutSets := func(context.Context) (*stint.Directory, error) {
+		d := *dir
+		d.PermissionSets = nil
+		return &d, nil
+	}
+	var bound []stint.PermissionSet
+	live, got, err := reader(proxy).ReadAlong(context.Background(), withoutSets, func(d *stint.Directory) error {
+		bound = slices.Clone(d.PermissionSets)
+		require.Zero(t, proxy.Count("ListAccountAssignmentsForPrincipal")+proxy.Count("ListAccountAssignments"), "nothing listed before bind")
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, bound, got.PermissionSets)
+	require.Len(t, bound, len(live.PermissionSets))
+	for _, ps := range live.PermissionSets {
+		require.Contains(t, bound, stint.PermissionSet{ARN: ps.ARN, Name: ps.Name, SessionDuration: ps.SessionDuration.String()})
+	}
+	require.Equal(t, 1, proxy.Count("ListPermissionSets"))
+	require.Len(t, live.Assignments, 35)
+
+	// A name that does not bind: the error as it is, and no listing.
+	proxy2 := faultproxy.Start(t, moto.URL())
+	bad := stint.Errorf(stint.EINVALID, "no permission set Nope")
+	_, _, err = reader(proxy2).ReadAlong(context.Background(), withoutSets, func(*stint.Directory) error { return bad })
+	require.Equal(t, bad, err)
+	require.Zero(t, proxy2.Count("ListAccountAssignmentsForPrincipal")+proxy2.Count("ListAccountAssignments"))
+
+	// The directory's error, as it is.
+	dirErr := stint.Errorf(stint.EUNAVAILABLE, "organizations down")
+	_, _, err = reader(proxy2).ReadAlong(context.Background(), func(context.Context) (*stint.Directory, error) { return nil, dirErr }, nil)
+	require.Equal(t, dirErr, err)
 }
 
 // TestReadLiveUnansweredOptionalReads: an endpoint that answers the tag and

@@ -174,8 +174,10 @@ func (s *source) has(sub string) bool {
 func (s *source) failed(sub string) bool { return s != nil && s.bad[s.path+sub] }
 
 // DirectoryOptions says what of the organisation a plan of d needs read:
-// account tags only for tag selectors, and no group memberships (the
-// Reader reads those itself when the file manages identities).
+// account tags only for tag selectors, no group memberships (the Reader
+// reads those itself when the file manages identities) and no permission
+// sets (the Reader lists and describes them anyway and fills them in; bind
+// the file with Reader.ReadBind).
 func DirectoryOptions(d *Desired) identitycenter.DirectoryOptions {
-	return identitycenter.DirectoryOptions{NoAccountTags: !d.UsesAccountTags(), NoMemberships: true}
+	return identitycenter.DirectoryOptions{NoAccountTags: !d.UsesAccountTags(), NoMemberships: true, NoPermissionSets: true}
 }
