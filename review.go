@@ -92,23 +92,23 @@ const (
 type ReviewScope struct {
 	// Accounts are account selectors as in flows: an ID, "name:NAME",
 	// "ou:PATH" or "all". Empty means every account.
-	Accounts []string `json:"accounts,omitempty"`
+	Accounts []string `json:"accounts,omitempty" yaml:"accounts"`
 	// PermissionSets are permission set names; empty means all. Access of
 	// other types than Identity Center passes this filter only when it is
 	// empty.
-	PermissionSets []string `json:"permission_sets,omitempty"`
+	PermissionSets []string `json:"permission_sets,omitempty" yaml:"permission_sets"`
 	// Types are resource types; empty means all.
-	Types []ResourceType `json:"types,omitempty"`
+	Types []ResourceType `json:"types,omitempty" yaml:"types"`
 	// Standing reviews the standing access of a discovery scan: Identity
 	// Center assignments (users and groups) and IAM group memberships.
-	Standing bool `json:"standing,omitempty"`
+	Standing bool `json:"standing,omitempty" yaml:"standing"`
 	// Scan is the scan to take standing access from; "" means the latest
 	// (the campaign records its ID).
-	Scan string `json:"scan,omitempty"`
+	Scan string `json:"scan,omitempty" yaml:"scan"`
 	// JIT reviews grants live now or live at some time in the window.
-	JIT bool `json:"jit,omitempty"`
+	JIT bool `json:"jit,omitempty" yaml:"jit"`
 	// Window is how far back JIT looks for ended grants. Default: 30d.
-	Window Duration `json:"window,omitempty"`
+	Window Duration `json:"window,omitempty" yaml:"window"`
 }
 
 // DefaultReviewWindow is ReviewScope.Window's default.

@@ -64,6 +64,7 @@ type Main struct {
 	identity  *identitycenter.Provider
 	resources *providers
 	drift     *driftMetrics
+	schedules *reviewSchedules
 	engine    atomic.Pointer[policy.Engine]
 	watcher   *config.Watcher
 	river     runner
@@ -164,7 +165,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Slack != nil {
 		jc.Workers = append(jc.Workers, m.Slack.AddWorkers)
 	}
-	jc.Tasks = append(jc.Tasks, m.sessionTask())
+	jc.Tasks = append(jc.Tasks, m.sessionTask(), m.reviewScheduleTask())
 	if m.Jobs != nil {
 		m.Jobs(&jc)
 	}

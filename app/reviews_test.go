@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -318,4 +320,94 @@ func groupAssigned(t *testing.T, e *env, account, permissionSet, group string) b
 		}
 	}
 	return false
+}
+
+// TestReviewSchedules: a schedule opens its first campaign once the
+// discovery scan it needs is there, none more until its period has
+// passed, then the next one; a schedule whose scope matches nothing opens
+// nothing and says why in the log.
+func TestReviewSchedules(t *testing.T) {
+	t.Parallel()
+	ie := setupIdentity(t, false)
+	e := &env{moto: ie.moto, org: ie.org, dir: ie.dir, extra: `discovery:
+  interval: 24h
+reviews:
+  schedules:
+    - name: dev-001 power users
+      every: 30d
+      open_for: 7d
+      scope: {standing: true, accounts: ["name:dev-001"], permission_sets: [PowerUserAccess]}
+      reviewers: ["group:Security"]
+      reminders: [48h, 24h]
+      auto_revoke: true
+    - name: nothing
+      every: 30d
+      scope: {jit: true, accounts: ["name:dev-001"]}
+      reviewers: ["group:Security"]
+`}
+	m := e.start(t, ie.moto.URL())
+	ctx := context.Background()
+	eventually(t, 60*time.Second, "the scan at start", func() bool {
+		scans, err := m.Store.ScanList(ctx, nil)
+		require.NoError(t, err)
+		return len(scans) == 1
+	})
+	actor := app.ScheduleActor("dev-001 power users")
+	mine := func() []*stint.Campaign {
+		list, err := m.Store.CampaignList(ctx, nil)
+		require.NoError(t, err)
+		var out []*stint.Campaign
+		for _, c := range list {
+			if c.CreatedBy == actor {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	// The task at start may have come before the scan (and waits for the
+	// next tick) or after it (and opened the campaign): either way one
+	// campaign after this run.
+	now := time.Now()
+	_, err := m.RunReviewSchedules(ctx, now)
+	require.NoError(t, err)
+	camps := mine()
+	require.Len(t, camps, 1)
+	first := camps[0]
+	require.Equal(t, "dev-001 power users "+first.CreatedAt.UTC().Format(time.DateOnly), first.Name)
+	require.WithinDuration(t, first.CreatedAt.Add(7*24*time.Hour), first.Deadline, time.Hour)
+	require.True(t, first.AutoRevoke)
+	require.Equal(t, []string{"group:Security"}, first.Reviewers)
+	v, err := e.client(t, m, "bob@example.com").Campaign(ctx, first.ID)
+	require.NoError(t, err)
+	require.Len(t, v.Items, 1)
+	evs, err := m.Store.EventList(ctx, &stint.EventListParams{Type: stint.EventReviewCreated, Subject: first.ID})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	require.Equal(t, actor, evs[0].Actor)
+
+	// Not due again before its period is over.
+	opened, err := m.RunReviewSchedules(ctx, now.Add(29*24*time.Hour))
+	require.NoError(t, err)
+	require.Empty(t, opened)
+	require.Len(t, mine(), 1)
+
+	// Due a period later: the next campaign, named for its day.
+	later := now.Add(30 * 24 * time.Hour)
+	opened, err = m.RunReviewSchedules(ctx, later)
+	require.NoError(t, err)
+	require.Len(t, opened, 1)
+	require.Equal(t, "dev-001 power users "+later.UTC().Format(time.DateOnly), opened[0].Name)
+	require.WithinDuration(t, later.Add(7*24*time.Hour), opened[0].Deadline, time.Second)
+	require.Len(t, mine(), 2)
+
+	// The schedule whose scope matches nothing opened nothing, and said so.
+	list, err := m.Store.CampaignList(ctx, nil)
+	require.NoError(t, err)
+	for _, c := range list {
+		require.NotEqual(t, app.ScheduleActor("nothing"), c.CreatedBy)
+	}
+	log, err := os.ReadFile(filepath.Join(e.dir, "main.log"))
+	require.NoError(t, err)
+	require.Contains(t, string(log), `msg="review schedule: campaign not opened; trying again later" schedule=nothing retry_in=1h0m0s`)
+	require.Contains(t, string(log), "the scope matches no access")
 }
