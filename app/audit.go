@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stint-dev/stint"
@@ -186,23 +185,12 @@ func (m *Main) forwardDestinations(ctx context.Context, cfg *config.Config) ([]a
 // s3Client returns an S3 client of the AWS configuration stint runs with,
 // in region (default: aws.region).
 func (m *Main) s3Client(ctx context.Context, cfg *config.Config, region string) (*s3.Client, error) {
-	ac := m.awsConfig
-	if ac == nil {
-		ac = m.AWS
-	}
-	if ac == nil {
-		opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
-		if cfg.AWS.Endpoint != "" {
-			opts = append(opts, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
-		}
-		loaded, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, stint.Errorf(stint.EINVALID, "load AWS configuration for audit forwarding: %v", err)
-		}
-		ac = &loaded
+	ac, err := m.sdkConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("audit forwarding: %w", err)
 	}
 	pathStyle := localEndpoint(cfg.AWS.Endpoint)
-	return s3.NewFromConfig(*ac, func(o *s3.Options) {
+	return s3.NewFromConfig(ac, func(o *s3.Options) {
 		o.UsePathStyle = pathStyle
 		if region != "" {
 			o.Region = region

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/config"
@@ -202,23 +201,6 @@ func (m *Main) ScanNow(ctx context.Context) (*stint.Scan, error) {
 	m.log().Info("discovery scan stored", "scan", res.Scan.ID, "accounts", sum.Accounts, "accounts_scanned", sum.AccountsScanned,
 		"findings", sum.Findings, "took", time.Since(start).Round(time.Millisecond))
 	return res.Scan, nil
-}
-
-// awsFor returns the SDK configuration: given, or the standard chain with
-// the config's region and endpoint.
-func awsFor(ctx context.Context, cfg *config.Config, given *aws.Config) (aws.Config, error) {
-	if given != nil {
-		return *given, nil
-	}
-	lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
-	if cfg.AWS.Endpoint != "" {
-		lo = append(lo, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
-	}
-	ac, err := awsconfig.LoadDefaultConfig(ctx, lo...)
-	if err != nil {
-		return aws.Config{}, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
-	}
-	return ac, nil
 }
 
 // discoveryStore opens the configured store to read scans; a SQLite file

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/access"
 	"github.com/stint-dev/stint/config"
@@ -38,22 +36,11 @@ func (m *Main) newExternals(ctx context.Context, cfg *config.Config) (*access.Ex
 	if err != nil {
 		return nil, stint.Errorf(stint.EINVALID, "%s: %s", xc.SecretKeyEnv, stint.ErrorMessage(err))
 	}
-	ac := m.awsConfig
-	if ac == nil {
-		ac = m.AWS
+	ac, err := m.sdkConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
-	if ac == nil {
-		opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
-		if cfg.AWS.Endpoint != "" {
-			opts = append(opts, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
-		}
-		loaded, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
-		}
-		ac = &loaded
-	}
-	bc := broker.Config{AWS: *ac, RoleName: xc.BrokerRole, Region: cfg.AWS.Region}
+	bc := broker.Config{AWS: ac, RoleName: xc.BrokerRole, Region: cfg.AWS.Region}
 	if xc.BrokerExternalIDEnv != "" {
 		bc.ExternalID = strings.TrimSpace(getenv(xc.BrokerExternalIDEnv))
 	}

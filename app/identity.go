@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/config"
@@ -267,19 +266,9 @@ type identitySession struct {
 
 func openIdentity(ctx context.Context, cfg *config.Config, opts IdentityOptions) (*identitySession, error) {
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
-	var ac aws.Config
-	if opts.AWS != nil {
-		ac = *opts.AWS
-	} else {
-		lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
-		if cfg.AWS.Endpoint != "" {
-			lo = append(lo, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
-		}
-		loaded, err := awsconfig.LoadDefaultConfig(ctx, lo...)
-		if err != nil {
-			return nil, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
-		}
-		ac = loaded
+	ac, err := awsFor(ctx, cfg, opts.AWS)
+	if err != nil {
+		return nil, err
 	}
 	pc := identitycenter.Config{
 		AWS: ac, Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN,

@@ -203,19 +203,35 @@ func (m *Main) applyConfig(cfg *config.Config) error {
 	return nil
 }
 
-func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {
-	ac := m.AWS
-	if ac == nil {
-		opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
-		if cfg.AWS.Endpoint != "" {
-			opts = append(opts, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
-		}
-		loaded, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
-		}
-		ac = &loaded
+// awsFor returns the SDK configuration: given, or the standard chain with
+// the config's region and endpoint.
+func awsFor(ctx context.Context, cfg *config.Config, given *aws.Config) (aws.Config, error) {
+	if given != nil {
+		return *given, nil
 	}
+	lo := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.AWS.Region)}
+	if cfg.AWS.Endpoint != "" {
+		lo = append(lo, awsconfig.WithBaseEndpoint(cfg.AWS.Endpoint))
+	}
+	ac, err := awsconfig.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return aws.Config{}, stint.Errorf(stint.EINVALID, "load AWS configuration: %v", err)
+	}
+	return ac, nil
+}
+
+// sdkConfig is the SDK configuration the server runs with: the
+// provider's, else Main.AWS, else the standard chain.
+func (m *Main) sdkConfig(ctx context.Context, cfg *config.Config) (aws.Config, error) {
+	return awsFor(ctx, cfg, cmp.Or(m.awsConfig, m.AWS))
+}
+
+func (m *Main) newProvider(ctx context.Context, cfg *config.Config, mets *metrics) (*identitycenter.Provider, error) {
+	loaded, err := awsFor(ctx, cfg, m.AWS)
+	if err != nil {
+		return nil, err
+	}
+	ac := &loaded
 	pc := identitycenter.Config{
 		AWS: *ac, Region: cfg.AWS.Region, InstanceARN: cfg.AWS.InstanceARN,
 		RateLimit: cfg.AWS.RateLimit, MaxCreatesInFlight: cfg.AWS.MaxCreatesInFlight, Logger: m.Logger,
