@@ -44,6 +44,13 @@ type CredentialBroker interface {
 	Issue(ctx context.Context, g *Grant, sessionName string, d time.Duration) (*Credentials, error)
 }
 
+// SessionCutter is a CredentialBroker that can also end credentials
+// already issued: CutOff makes AWS refuse the grant's sessions issued
+// before before, at least until until (when the last of them expires).
+type SessionCutter interface {
+	CutOff(ctx context.Context, g *Grant, before, until time.Time) error
+}
+
 // CredentialDuration is the rule for how long credentials issued at now
 // for the grant last: until the grant ends, at most maxSession, in whole
 // seconds. STS issues nothing shorter than MinCredentialDuration, and

@@ -76,4 +76,7 @@ const (
 	EventExternalRefused   = "external.refused"
 	EventCredentialsIssued = "credentials.issued"
 	EventCredentialsDenied = "credentials.refused"
+	// EventCredentialsCutOff records that AWS now refuses the credentials
+	// issued for a revoked grant (the broker role's cut-off policy).
+	EventCredentialsCutOff = "credentials.cut_off"
 )

@@ -263,6 +263,17 @@ type RevokeGrantArgs struct {
 // Kind implements JobArgs.
 func (RevokeGrantArgs) Kind() string { return "revoke_grant" }
 
+// ExternalCutoffArgs asks for the credentials issued for an external's
+// grant before Before to be cut off (see SessionCutter), until Until.
+type ExternalCutoffArgs struct {
+	GrantID string    `json:"grant_id"`
+	Before  time.Time `json:"before"`
+	Until   time.Time `json:"until"`
+}
+
+// Kind implements JobArgs.
+func (ExternalCutoffArgs) Kind() string { return "external_cutoff" }
+
 // ExpireRequestArgs asks for a pending request to time out.
 type ExpireRequestArgs struct {
 	RequestID string `json:"request_id"`

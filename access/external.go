@@ -647,14 +647,32 @@ func (s *Service) IssueCredentials(ctx context.Context, c *Caller, in Credential
 		return nil, err
 	}
 	sum := sha256.Sum256([]byte(creds.SessionToken))
+	var ended bool
 	err = s.Store.Tx(ctx, func(tx stint.Tx) error {
+		// The grant may have ended while STS answered: the credentials
+		// are then not handed out, and cut off like the others.
+		cur, err := tx.GrantGet(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		if ended = cur.State != stint.GrantActive; ended {
+			if err := tx.Enqueue(ctx, stint.Job{Args: stint.ExternalCutoffArgs{GrantID: g.ID, Before: s.now(), Until: creds.Expiration}}); err != nil {
+				return err
+			}
+		}
 		return s.append(ctx, tx, s.event(x.Email, stint.EventCredentialsIssued, g.ID, map[string]any{
+			"withheld": ended,
 			"resource": g.ResourceID, "access_key_id": creds.AccessKeyID, "role_arn": creds.RoleARN, "expiration": creds.Expiration,
 			"duration": stint.FormatDuration(d), "channel": in.Channel, "remote": in.Remote, "org": x.Org,
 			// A digest of the session token lets CloudTrail evidence be matched without keeping the token.
 			"session_token_sha256": hex.EncodeToString(sum[:8])}))
 	})
 	if err != nil {
+		return nil, err
+	}
+	if ended {
+		err := stint.Errorf(stint.ECONFLICT, "grant %s ended while its credentials were being issued; none are given", g.ID)
+		s.credentialsRefused(ctx, c, g.ID, g.ResourceID, in, err)
 		return nil, err
 	}
 	s.log().Info("credentials issued to an external user", "external", x.ID, "grant", g.ID, "credentials", creds)

@@ -15,9 +15,80 @@ import (
 // than the grant. So it holds no effect in the ledger: activation marks
 // it active at once, revocation and expiry end it without a provider
 // call, and the reconciler, which walks effects, has nothing of theirs
-// to compare with AWS. Credentials already issued stay valid until their
-// own expiry (at most the broker's max session, never past the grant's
-// planned end); docs/external.md says so.
+// to compare with AWS. A grant that ends while credentials issued for it
+// are still valid (revoked, or its external disabled) has them cut off:
+// a durable job puts a statement on the broker role that denies the
+// grant's sessions issued until then (see stint.SessionCutter and
+// docs/external.md).
+
+// queueCutoff queues the cut-off of the credentials issued for an
+// external's grant that ends at now, when some are still valid: the
+// latest expiry among its credentials.issued events is after now.
+func (s *Service) queueCutoff(ctx context.Context, tx stint.Tx, g *stint.Grant, now time.Time) error {
+	if !stint.IsExternalID(g.UserID) {
+		return nil
+	}
+	issued, err := tx.EventList(ctx, &stint.EventListParams{Subject: g.ID, Type: stint.EventCredentialsIssued, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	var until time.Time
+	for _, e := range issued {
+		if t, ok := eventTime(e.Data["expiration"]); ok && t.After(until) {
+			until = t
+		}
+	}
+	if !until.After(now) {
+		return nil
+	}
+	return tx.Enqueue(ctx, stint.Job{Args: stint.ExternalCutoffArgs{GrantID: g.ID, Before: now, Until: until}}) // at once
+}
+
+// eventTime reads a time stored in an event's data.
+func eventTime(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case string:
+		parsed, err := time.Parse(time.RFC3339Nano, t)
+		return parsed, err == nil
+	}
+	return time.Time{}, false
+}
+
+// CutOffExternal carries out a queued cut-off (the external_cutoff job):
+// nothing once every credential it covers has expired, or with a broker
+// that cannot cut sessions off (logged); otherwise the broker's CutOff,
+// then a credentials.cut_off event. Errors are the broker's, for the job
+// to retry.
+func (s *Service) CutOffExternal(ctx context.Context, a stint.ExternalCutoffArgs) error {
+	if !a.Until.After(s.now()) {
+		return nil
+	}
+	cfg, err := s.externals()
+	if err != nil {
+		return err
+	}
+	cut, ok := cfg.Broker.(stint.SessionCutter)
+	if !ok {
+		s.log().Warn("the credential broker cannot cut off credentials; they stay valid until they expire", "grant", a.GrantID, "until", a.Until)
+		return nil
+	}
+	g, err := s.Store.GrantGet(ctx, a.GrantID)
+	if err != nil {
+		return err
+	}
+	if err := cut.CutOff(ctx, g, a.Before, a.Until); err != nil {
+		s.log().Warn("cutting off an external's credentials failed; retried", "grant", g.ID, "account", g.AccountID, "err", err)
+		return err
+	}
+	s.log().Info("external's credentials cut off", "grant", g.ID, "account", g.AccountID, "before", a.Before, "until", a.Until)
+	return s.Store.Tx(ctx, func(tx stint.Tx) error {
+		return s.append(ctx, tx, s.event("system", stint.EventCredentialsCutOff, g.ID, map[string]any{
+			"user": g.UserEmail, "resource": g.ResourceID, "account": g.AccountID,
+			"issued_before": a.Before.UTC().Truncate(time.Second).Add(time.Second), "until": a.Until}))
+	})
+}
 
 // activateExternal marks an external's activating grant active.
 func (s *Service) activateExternal(ctx context.Context, id string) error {

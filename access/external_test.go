@@ -19,11 +19,32 @@ import (
 
 const testSealKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
-// fakeBroker records issuances and answers with made-up credentials.
+// fakeBroker records issuances and cut-offs and answers with made-up
+// credentials.
 type fakeBroker struct {
-	mu    sync.Mutex
-	calls []issued
-	err   error
+	mu     sync.Mutex
+	calls  []issued
+	cuts   []cut
+	err    error
+	during func() // called inside Issue, as if while STS answers
+}
+
+type cut struct {
+	grant         string
+	before, until time.Time
+}
+
+func (b *fakeBroker) CutOff(_ context.Context, g *stint.Grant, before, until time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cuts = append(b.cuts, cut{g.ID, before, until})
+	return nil
+}
+
+func (b *fakeBroker) cutoffs() []cut {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]cut(nil), b.cuts...)
 }
 
 type issued struct {
@@ -33,6 +54,9 @@ type issued struct {
 }
 
 func (b *fakeBroker) Issue(_ context.Context, g *stint.Grant, session string, d time.Duration) (*stint.Credentials, error) {
+	if b.during != nil {
+		b.during()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
@@ -540,4 +564,102 @@ func TestExternalGrantsEndWithTheIdentity(t *testing.T) {
 	require.Equal(t, x.ExpiresAt, g.EndsAt, "the grant ends with the identity")
 	_, err = f.svc.Extend(ctx, vera, g.ID, time.Hour)
 	require.Equal(t, stint.EFORBIDDEN, stint.ErrorCode(err))
+}
+
+// cutoffJobs returns the external_cutoff jobs queued in the store.
+func (f *extFixture) cutoffJobs(t *testing.T) []stint.ExternalCutoffArgs {
+	t.Helper()
+	rows, err := f.store.(*sqlite.DB).SQL().QueryContext(context.Background(), `SELECT json(args) FROM river_job WHERE kind = 'external_cutoff' ORDER BY id`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []stint.ExternalCutoffArgs
+	for rows.Next() {
+		var raw []byte
+		require.NoError(t, rows.Scan(&raw))
+		var a stint.ExternalCutoffArgs
+		require.NoError(t, json.Unmarshal(raw, &a))
+		out = append(out, a)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// externalGrant has vera request the bucket, bob approve and the grant
+// activate.
+func (f *extFixture) externalGrant(t *testing.T, vera *access.Caller, level string) *stint.Grant {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.svc.Submit(ctx, vera, access.SubmitInput{Resources: []access.ResourceInput{{ID: "aws-s3:111111111111/acme-exchange:" + level}}, Reason: "x", Duration: 2 * time.Hour})
+	require.NoError(t, err)
+	_, err = f.svc.Approve(ctx, f.caller(t, "bob@example.com"), r.ID, "")
+	require.NoError(t, err)
+	g := f.grants(t, r.ID)[0]
+	require.NoError(t, f.svc.Activate(ctx, g.ID))
+	return f.grant(t, g.ID)
+}
+
+// TestExternalCutOff: revoking an external's grant while credentials
+// issued for it are valid queues their cut-off, which the job carries out
+// through the broker and records; a grant without live credentials needs
+// none; credentials issued while the grant was being revoked are withheld
+// and cut off too.
+func TestExternalCutOff(t *testing.T) {
+	t.Parallel()
+	f := setupExternals(t)
+	ctx := context.Background()
+	vera, secret := f.enrolled(t, "vera@acme.example", "Acme")
+	dave := f.caller(t, "dave@example.com")
+
+	g := f.externalGrant(t, vera, "read")
+	creds, err := f.svc.IssueCredentials(ctx, vera, access.CredentialsInput{GrantID: g.ID, Code: f.next(t, secret), Channel: "cli"})
+	require.NoError(t, err)
+	revokedAt := f.clock.Now()
+	_, err = f.svc.Revoke(ctx, dave, g.ID)
+	require.NoError(t, err)
+	f.svc.Wait()
+	require.Equal(t, stint.GrantEnded, f.grant(t, g.ID).State)
+	jobs := f.cutoffJobs(t)
+	require.Len(t, jobs, 1)
+	require.Equal(t, g.ID, jobs[0].GrantID)
+	require.True(t, jobs[0].Before.Equal(revokedAt), "%s, want %s", jobs[0].Before, revokedAt)
+	require.WithinDuration(t, creds.Expiration, jobs[0].Until, time.Second, "until the credentials expire")
+
+	require.NoError(t, f.svc.CutOffExternal(ctx, jobs[0]))
+	cuts := f.broker.cutoffs()
+	require.Len(t, cuts, 1)
+	require.Equal(t, cut{g.ID, jobs[0].Before, jobs[0].Until}, cuts[0])
+	evs := f.events(t, stint.EventCredentialsCutOff)
+	require.Len(t, evs, 1)
+	require.Equal(t, g.ID, evs[0].Subject)
+	require.Equal(t, "system", evs[0].Actor)
+
+	// Once what it covers has expired, the job has nothing to do.
+	late := jobs[0]
+	late.Until = f.clock.Now().Add(-time.Second)
+	require.NoError(t, f.svc.CutOffExternal(ctx, late))
+	require.Len(t, f.broker.cutoffs(), 1)
+
+	// A grant revoked with no credentials issued: nothing to cut off.
+	g2 := f.externalGrant(t, vera, "write")
+	_, err = f.svc.Revoke(ctx, dave, g2.ID)
+	require.NoError(t, err)
+	f.svc.Wait()
+	require.Len(t, f.cutoffJobs(t), 1)
+
+	// Revoked while STS answers: the credentials are withheld and cut off.
+	g3 := f.externalGrant(t, vera, "read")
+	f.broker.during = func() {
+		_, err := f.svc.Revoke(ctx, dave, g3.ID)
+		require.NoError(t, err)
+		f.svc.Wait()
+	}
+	_, err = f.svc.IssueCredentials(ctx, vera, access.CredentialsInput{GrantID: g3.ID, Code: f.next(t, secret), Channel: "cli"})
+	f.broker.during = nil
+	require.Equal(t, stint.ECONFLICT, stint.ErrorCode(err))
+	require.ErrorContains(t, err, "ended while its credentials were being issued")
+	jobs = f.cutoffJobs(t)
+	require.Len(t, jobs, 2)
+	require.Equal(t, g3.ID, jobs[1].GrantID)
+	issued := f.events(t, stint.EventCredentialsIssued)
+	require.Equal(t, true, issued[len(issued)-1].Data["withheld"])
 }

@@ -370,6 +370,9 @@ func (s *Service) beginEnd(ctx context.Context, tx stint.Tx, next *stint.Grant, 
 	if err := tx.GrantUpdate(ctx, next); err != nil {
 		return nil, err
 	}
+	if err := s.queueCutoff(ctx, tx, next, now); err != nil {
+		return nil, err
+	}
 	data := map[string]any{"reason": next.EndReason, "user": next.UserEmail, "resource": next.ResourceID}
 	if next.State == stint.GrantEnded {
 		return nil, s.append(ctx, tx, s.event(actor, stint.EventGrantEnded, next.ID, data))

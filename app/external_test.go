@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/stretchr/testify/require"
@@ -60,6 +61,10 @@ func externalEndToEnd(t *testing.T, kind, accountName string) {
 	member, err := account.New(account.Config{AWS: e.moto.AWSConfig()}).For(ctx, acct)
 	require.NoError(t, err)
 	_, err = s3.NewFromConfig(member, func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
+	require.NoError(t, err)
+	memberIAM := iam.NewFromConfig(member)
+	_, err = memberIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("StintExternalBroker"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}`)})
 	require.NoError(t, err)
 
 	// More flows (the test config's list ends the file), then the section.
@@ -165,7 +170,7 @@ externals:
 	calls := rec.Calls("AssumeRole")[before:]
 	require.Len(t, calls, 1)
 	require.Equal(t, "arn:aws:iam::"+acct+":role/StintExternalBroker", calls[0].Get("RoleArn"))
-	require.Equal(t, "vera@acme.example", calls[0].Get("RoleSessionName"))
+	require.Equal(t, g.ID+".vera@acme.example", calls[0].Get("RoleSessionName"), "the grant, then the person")
 	d, err := strconv.Atoi(calls[0].Get("DurationSeconds"))
 	require.NoError(t, err)
 	require.Equal(t, 3600, d)
@@ -179,7 +184,7 @@ externals:
 	who, err := sts.NewFromConfig(sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
 	require.Equal(t, acct, aws.ToString(who.Account))
-	require.Contains(t, aws.ToString(who.Arn), ":assumed-role/StintExternalBroker/vera@acme.example")
+	require.Contains(t, aws.ToString(who.Arn), ":assumed-role/StintExternalBroker/"+g.ID+".vera@acme.example")
 	_, err = s3.NewFromConfig(sess, func(o *s3.Options) { o.UsePathStyle = true }).ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	require.NoError(t, err)
 
@@ -206,6 +211,51 @@ externals:
 		require.NotContains(t, string(logs), secret)
 	}
 
+	// Revocation: the credentials of a grant revoked early are cut off on
+	// the broker role, through the member role, by a job.
+	writeID := "aws-s3:" + acct + "/" + bucket + ":write"
+	r2, err := vera.Submit(ctx, client.SubmitInput{Resources: []client.Resource{{ID: writeID}}, Duration: 2 * time.Hour, Reason: "upload"})
+	require.NoError(t, err)
+	_, err = carol.Approve(ctx, r2.ID, "ok")
+	require.NoError(t, err)
+	var g2 *stint.Grant
+	eventually(t, 20*time.Second, "the second grant active", func() bool {
+		list, err := vera.Grants(ctx, client.GrantsParams{})
+		require.NoError(t, err)
+		for _, x := range list {
+			if x.ID != g.ID && x.State == stint.GrantActive {
+				g2 = x
+				return true
+			}
+		}
+		return false
+	})
+	_, err = m.Service.IssueCredentials(ctx, veraCaller, access.CredentialsInput{GrantID: g2.ID, Code: code(), Channel: "cli"})
+	require.NoError(t, err)
+	_, err = e.client(t, m, "bob@example.com").Revoke(ctx, g2.ID)
+	require.NoError(t, err)
+	var cutoff string
+	eventually(t, 30*time.Second, "the cut-off on the broker role", func() bool {
+		out, err := memberIAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("StintExternalBroker"), PolicyName: aws.String("stint-external-cutoff")})
+		if err != nil {
+			return false
+		}
+		cutoff, err = url.QueryUnescape(aws.ToString(out.PolicyDocument))
+		require.NoError(t, err)
+		return true
+	})
+	require.Contains(t, cutoff, `"aws:userid":"*:`+g2.ID+`.*"`)
+	require.Contains(t, cutoff, `"aws:TokenIssueTime"`)
+	require.Contains(t, cutoff, `"Effect":"Deny"`)
+	var cutoffs []*stint.Event
+	eventually(t, 10*time.Second, "the cut-off recorded", func() bool {
+		cutoffs, err = m.Store.EventList(ctx, &stint.EventListParams{Type: stint.EventCredentialsCutOff})
+		require.NoError(t, err)
+		return len(cutoffs) == 1
+	})
+	require.Equal(t, g2.ID, cutoffs[0].Subject)
+	before = len(rec.Calls("AssumeRole"))
+
 	// Expiry: the grant ends (no AWS change to undo) and no credentials come after.
 	clk.Advance(g.EndsAt.Sub(m.Service.Now()))
 	require.NoError(t, m.Service.Expire(ctx, g.ID))
@@ -218,10 +268,13 @@ externals:
 	require.Equal(t, 6, exit, "conflict: the grant is not active")
 	require.Empty(t, out)
 	require.Contains(t, stderr, "credentials are issued only while a grant is active")
-	require.Len(t, rec.Calls("AssumeRole")[before:], 1, "nothing assumed after expiry")
+	require.Empty(t, rec.Calls("AssumeRole")[before:], "nothing assumed after expiry")
 	refused, err := m.Store.EventList(ctx, &stint.EventListParams{Type: stint.EventCredentialsDenied})
 	require.NoError(t, err)
 	require.NotEmpty(t, refused)
+	cutoffs, err = m.Store.EventList(ctx, &stint.EventListParams{Type: stint.EventCredentialsCutOff})
+	require.NoError(t, err)
+	require.Len(t, cutoffs, 1, "at its end a grant's credentials expire with it: nothing more to cut off")
 }
 
 // startRecorded is startWith whose AWS calls go through rec.

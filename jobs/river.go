@@ -110,6 +110,9 @@ func NewClient[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*river.Clie
 	}})
 	river.AddWorker(workers, newNotifyWorker())
 	addReviewWorkers(workers, svc)
+	river.AddWorker(workers, &worker[stint.ExternalCutoffArgs]{run: func(ctx context.Context, a stint.ExternalCutoffArgs) error {
+		return svc.CutOffExternal(ctx, a)
+	}})
 	for _, add := range cfg.Workers {
 		add(workers)
 	}

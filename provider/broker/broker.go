@@ -5,8 +5,12 @@
 // exactly that bucket, instance or database, and a duration the caller
 // has bounded by the grant's remaining time. What the credentials can do
 // is the intersection of the broker role's permissions and the session
-// policy: the role may be broad, the session is not. Nothing is created
-// or left behind in AWS: the credentials expire by themselves.
+// policy: the role may be broad, the session is not. Session names are
+// "GRANT.EMAIL", so that CutOff can end one grant's credentials early: a
+// statement in the broker role's inline policy stint-external-cutoff,
+// written through the member role, denies everything to that grant's
+// sessions issued before the revocation (aws:userid and
+// aws:TokenIssueTime), until they would have expired anyway.
 package broker
 
 import (
@@ -22,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/account"
 	"github.com/stint-dev/stint/provider/awserr"
 	"github.com/stint-dev/stint/provider/scoped"
 )
@@ -48,6 +53,14 @@ type Config struct {
 	Region string
 	// ExternalID, when set, is sent with every AssumeRole of a broker role.
 	ExternalID string
+	// Assumer reaches member accounts (the member role) to put the cut-off
+	// policy on the broker role (CutOff). Without it CutOff is refused.
+	Assumer *account.Assumer
+	// CutoffTries bounds the writes of one cut-off before it is left to a
+	// retry; CutoffBackoff is the wait before the second (growing by as
+	// much each time). Defaults: 5 and 1s.
+	CutoffTries   int
+	CutoffBackoff time.Duration
 }
 
 // Broker is a stint.CredentialBroker. It is safe for concurrent use.
@@ -57,7 +70,10 @@ type Broker struct {
 	partition string
 }
 
-var _ stint.CredentialBroker = (*Broker)(nil)
+var (
+	_ stint.CredentialBroker = (*Broker)(nil)
+	_ stint.SessionCutter    = (*Broker)(nil)
+)
 
 var classifier = awserr.Classifier{Service: "STS",
 	Forbidden: "the broker role must exist in that account and trust stint's identity with sts:AssumeRole; see docs/external.md",
@@ -73,6 +89,8 @@ var classifier = awserr.Classifier{Service: "STS",
 func New(cfg Config) (*Broker, error) {
 	cfg.RoleName = cmp.Or(cfg.RoleName, DefaultRoleName)
 	cfg.Region = cmp.Or(cfg.Region, cfg.AWS.Region)
+	cfg.CutoffTries = cmp.Or(cfg.CutoffTries, 5)
+	cfg.CutoffBackoff = cmp.Or(cfg.CutoffBackoff, time.Second)
 	if cfg.Region == "" {
 		return nil, stint.Errorf(stint.EINVALID, "the credential broker needs a region")
 	}
@@ -160,10 +178,11 @@ func SessionName(s string) string {
 
 // Issue assumes the broker role in the grant's account with the grant's
 // session policy, for d (whole seconds; STS takes 15 minutes at least),
-// in a session named after sessionName. Errors are coded: EFORBIDDEN when
+// in a session named after the grant and person (an email): "GRANT.EMAIL",
+// cut at 64 characters. Errors are coded: EFORBIDDEN when
 // STS refuses the role (missing, or not trusting stint), EINVALID for a
 // policy or duration it refuses, EUNAVAILABLE when it cannot be reached.
-func (b *Broker) Issue(ctx context.Context, g *stint.Grant, sessionName string, d time.Duration) (*stint.Credentials, error) {
+func (b *Broker) Issue(ctx context.Context, g *stint.Grant, person string, d time.Duration) (*stint.Credentials, error) {
 	if d < stint.MinCredentialDuration {
 		return nil, stint.Errorf(stint.EINVALID, "credentials last at least %s; got %s", stint.FormatDuration(stint.MinCredentialDuration), d)
 	}
@@ -173,7 +192,7 @@ func (b *Broker) Issue(ctx context.Context, g *stint.Grant, sessionName string, 
 	}
 	role := b.RoleARN(g.AccountID)
 	in := &sts.AssumeRoleInput{
-		RoleArn: aws.String(role), RoleSessionName: aws.String(SessionName(sessionName)),
+		RoleArn: aws.String(role), RoleSessionName: aws.String(sessionName(g, person)),
 		Policy: aws.String(policy), DurationSeconds: aws.Int32(int32(d / time.Second)),
 	}
 	if b.cfg.ExternalID != "" {

@@ -175,7 +175,7 @@ func TestIssue(t *testing.T) {
 	require.Len(t, calls, 1)
 	call := calls[0]
 	require.Equal(t, "arn:aws:iam::111111111111:role/StintExternalBroker", call.Get("RoleArn"))
-	require.Equal(t, "vera@acme.example", call.Get("RoleSessionName"))
+	require.Equal(t, "g1.vera@acme.example", call.Get("RoleSessionName"))
 	require.Equal(t, strconv.Itoa(40*60), call.Get("DurationSeconds"))
 	require.Equal(t, "acme-42", call.Get("ExternalId"))
 	requireOnlyBucket(t, call.Get("Policy"), "acme-exchange")
@@ -185,7 +185,7 @@ func TestIssue(t *testing.T) {
 	who, err := sts.NewFromConfig(sess).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	require.NoError(t, err)
 	require.Equal(t, "111111111111", aws.ToString(who.Account))
-	require.Contains(t, aws.ToString(who.Arn), "assumed-role/StintExternalBroker/vera@acme.example")
+	require.Contains(t, aws.ToString(who.Arn), "assumed-role/StintExternalBroker/g1.vera@acme.example")
 
 	_, err = b.Issue(context.Background(), g, "vera@acme.example", 10*time.Minute)
 	require.Equal(t, stint.EINVALID, stint.ErrorCode(err), "STS's minimum")
