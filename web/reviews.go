@@ -51,6 +51,10 @@ type CampaignBody struct {
 	AllowSelfReview bool     `json:"allow_self_review,omitempty"`
 }
 
+// Spec checks the body and turns it into a campaign spec (the portal's
+// form fills a CampaignBody too).
+func (b *CampaignBody) Spec() (stint.CampaignSpec, error) { return b.input() }
+
 func (b *CampaignBody) input() (stint.CampaignSpec, error) {
 	spec := stint.CampaignSpec{Name: b.Name, Description: b.Description, Reviewers: b.Reviewers, AutoRevoke: b.AutoRevoke,
 		AllowSelfReview: b.AllowSelfReview, Scope: stint.ReviewScope{Accounts: b.Accounts, PermissionSets: b.PermissionSets,

@@ -44,7 +44,9 @@ var done = map[string]string{
 	"extended":    "Extended.",
 	"activated":   "Activated: the access is being set up in AWS.",
 	"decided":     "Decision recorded; a revocation is carried out in AWS and audited.",
-	"ext-revoked": "Revoked: no new credentials will be issued for it.",
+	"ext-revoked": "Revoked: no new credentials are issued for it, and those issued are cut off.",
+	"campaign":    "Campaign created; its reviewers find their items under Reviews.",
+	"closed":      "Campaign closed; undecided items are revoked if it auto-revokes.",
 }
 
 func parsePages(a *assets) map[string]*pageTemplate {
