@@ -116,7 +116,7 @@ try {
   // The admin pages, as bob (a stint admin).
   const bob = await signIn(browser, "bob@example.com");
   for (const [path, name] of [["/admin/grants", "admin-grants"], ["/admin/flows?resource=" + encodeURIComponent(`aws-sso:${account}/AdministratorAccess`), "admin-flows-who-can"],
-    ["/admin/audit", "admin-audit"], ["/admin/health", "admin-health"], ["/admin/discovery", "admin-discovery"], ["/reviews", "reviews"]]) {
+    ["/admin/audit", "admin-audit"], ["/admin/health", "admin-health"], ["/admin/discovery", "admin-discovery"], ["/reviews", "reviews"], ["/admin/reviews/new", "review-new"]]) {
     await bob.goto(`${base}${path}`);
     await shot(bob, name);
   }
