@@ -16,6 +16,7 @@ import (
 
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/provider/awserr"
+	"github.com/stint-dev/stint/provider/awspolicy"
 )
 
 // CutoffPolicyName is the broker role's inline policy in which stint denies
@@ -51,22 +52,15 @@ func sessionPrefix(g *stint.Grant) string {
 // cutoffDoc is the cut-off policy. Each statement denies everything to
 // the sessions it matches; its Sid says until when it is needed (the last
 // expiry of what it denies), so that later cut-offs drop it then.
-type cutoffDoc struct {
-	Version   string            `json:"Version"`
-	Statement []cutoffStatement `json:"Statement"`
-}
-
-type cutoffStatement struct {
-	Sid       string                       `json:"Sid"`
-	Effect    string                       `json:"Effect"`
-	Action    string                       `json:"Action"`
-	Resource  string                       `json:"Resource"`
-	Condition map[string]map[string]string `json:"Condition"`
-}
+type (
+	cutoffDoc       = awspolicy.Document
+	cutoffStatement = awspolicy.Statement
+)
 
 var sidUntil = regexp.MustCompile(`Until([0-9]+)$`)
 
-func (s cutoffStatement) until() (time.Time, bool) {
+// stUntil is when the statement is no longer needed (from its Sid).
+func stUntil(s cutoffStatement) (time.Time, bool) {
 	m := sidUntil.FindStringSubmatch(s.Sid)
 	if m == nil {
 		return time.Time{}, false
@@ -75,7 +69,8 @@ func (s cutoffStatement) until() (time.Time, bool) {
 	return time.Unix(n, 0).UTC(), err == nil
 }
 
-func (s cutoffStatement) before() time.Time {
+// stBefore is the issue time before which the statement denies sessions.
+func stBefore(s cutoffStatement) time.Time {
 	t, _ := time.Parse(time.RFC3339, s.Condition["DateLessThan"]["aws:TokenIssueTime"])
 	return t
 }
@@ -105,21 +100,21 @@ func merge(cur []cutoffStatement, st cutoffStatement, now time.Time) []cutoffSta
 	prefix, _, _ := strings.Cut(st.Sid, "Until")
 	var out []cutoffStatement
 	for _, s := range cur {
-		if u, ok := s.until(); !ok || !u.After(now) || strings.HasPrefix(s.Sid, prefix+"Until") {
+		if u, ok := stUntil(s); !ok || !u.After(now) || strings.HasPrefix(s.Sid, prefix+"Until") {
 			continue
 		}
 		out = append(out, s)
 	}
 	out = append(out, st)
-	if doc, _ := json.Marshal(cutoffDoc{Version: "2012-10-17", Statement: out}); len(doc) <= maxCutoffChars {
+	if doc, _ := json.Marshal(cutoffDoc{Version: awspolicy.Version, Statement: out}); len(doc) <= maxCutoffChars {
 		return out
 	}
 	var before, until time.Time
 	for _, s := range out {
-		if b := s.before(); b.After(before) {
+		if b := stBefore(s); b.After(before) {
 			before = b
 		}
-		if u, _ := s.until(); u.After(until) {
+		if u, _ := stUntil(s); u.After(until) {
 			until = u
 		}
 	}
@@ -134,7 +129,7 @@ func merge(cur []cutoffStatement, st cutoffStatement, now time.Time) []cutoffSta
 func covers(sts []cutoffStatement, g *stint.Grant, before time.Time) bool {
 	want := grantStatement(g, before, time.Time{})
 	for _, s := range sts {
-		if s.before().Before(before) {
+		if stBefore(s).Before(before) {
 			continue
 		}
 		if strings.HasPrefix(s.Sid, allSessions) {
@@ -191,7 +186,7 @@ func (b *Broker) CutOff(ctx context.Context, g *stint.Grant, before, until time.
 			case <-time.After(time.Duration(attempt-1) * b.cfg.CutoffBackoff):
 			}
 		}
-		doc, _ := json.Marshal(cutoffDoc{Version: "2012-10-17", Statement: merge(cur, st, time.Now())})
+		doc, _ := json.Marshal(cutoffDoc{Version: awspolicy.Version, Statement: merge(cur, st, time.Now())})
 		_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 			RoleName: aws.String(b.cfg.RoleName), PolicyName: aws.String(CutoffPolicyName), PolicyDocument: aws.String(string(doc)),
 		})

@@ -10,25 +10,18 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/stint-dev/stint"
+	"github.com/stint-dev/stint/provider/awspolicy"
 )
 
 // cutoffPolicy is the inline role policy that ends the role's sessions
 // issued before a time: it denies every action to them.
-type cutoffPolicy struct {
-	Version   string            `json:"Version"`
-	Statement []cutoffStatement `json:"Statement"`
-}
-
-type cutoffStatement struct {
-	Sid       string                       `json:"Sid"`
-	Effect    string                       `json:"Effect"`
-	Action    string                       `json:"Action"`
-	Resource  string                       `json:"Resource"`
-	Condition map[string]map[string]string `json:"Condition"`
-}
+type (
+	cutoffPolicy    = awspolicy.Document
+	cutoffStatement = awspolicy.Statement
+)
 
 func newCutoffPolicy(before time.Time) []byte {
-	doc, _ := json.Marshal(cutoffPolicy{Version: "2012-10-17", Statement: []cutoffStatement{{
+	doc, _ := json.Marshal(cutoffPolicy{Version: awspolicy.Version, Statement: []cutoffStatement{{
 		Sid: "StintCutoff", Effect: "Deny", Action: "*", Resource: "*",
 		Condition: map[string]map[string]string{"DateLessThan": {"aws:TokenIssueTime": before.UTC().Format(time.RFC3339)}},
 	}}})
