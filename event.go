@@ -80,3 +80,16 @@ const (
 	// issued for a revoked grant (the broker role's cut-off policy).
 	EventCredentialsCutOff = "credentials.cut_off"
 )
+
+// DataTime reads a time from event data: a time.Time in the process that
+// wrote the event, RFC 3339 text after a JSON round trip.
+func DataTime(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case string:
+		p, err := time.Parse(time.RFC3339Nano, t)
+		return p, err == nil
+	}
+	return time.Time{}, false
+}

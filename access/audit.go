@@ -183,9 +183,7 @@ func (s *Service) extensions(ctx context.Context, g *stint.Grant, request func(s
 	for _, e := range evs {
 		x := stint.GrantExtension{At: e.Time, Actor: e.Actor}
 		x.By, _ = e.Data["by"].(string)
-		if v, ok := e.Data["ends_at"].(string); ok {
-			x.EndsAt, _ = time.Parse(time.RFC3339Nano, v)
-		}
+		x.EndsAt, _ = stint.DataTime(e.Data["ends_at"])
 		if id, ok := e.Data["request_id"].(string); ok && id != "" {
 			x.RequestID = id
 			if r := request(id); r != nil {

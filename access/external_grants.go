@@ -34,7 +34,7 @@ func (s *Service) queueCutoff(ctx context.Context, tx stint.Tx, g *stint.Grant, 
 	}
 	var until time.Time
 	for _, e := range issued {
-		if t, ok := eventTime(e.Data["expiration"]); ok && t.After(until) {
+		if t, ok := stint.DataTime(e.Data["expiration"]); ok && t.After(until) {
 			until = t
 		}
 	}
@@ -42,18 +42,6 @@ func (s *Service) queueCutoff(ctx context.Context, tx stint.Tx, g *stint.Grant, 
 		return nil
 	}
 	return tx.Enqueue(ctx, stint.Job{Args: stint.ExternalCutoffArgs{GrantID: g.ID, Before: now, Until: until}}) // at once
-}
-
-// eventTime reads a time stored in an event's data.
-func eventTime(v any) (time.Time, bool) {
-	switch t := v.(type) {
-	case time.Time:
-		return t, true
-	case string:
-		parsed, err := time.Parse(time.RFC3339Nano, t)
-		return parsed, err == nil
-	}
-	return time.Time{}, false
 }
 
 // CutOffExternal carries out a queued cut-off (the external_cutoff job):

@@ -74,7 +74,7 @@ func (a *App) EventJobs(e *stint.Event) []stint.Job {
 		return []stint.Job{grant()}
 	case stint.EventGrantActive, stint.EventGrantExtended:
 		jobs := []stint.Job{grant(), tell}
-		if end, ok := eventTime(e.Data["ends_at"]); ok {
+		if end, ok := stint.DataTime(e.Data["ends_at"]); ok {
 			jobs = append(jobs, a.warnJob(e.Subject, end))
 		}
 		return jobs
@@ -106,19 +106,6 @@ func (a *App) warning() time.Duration {
 		return time.Duration(s.ExpiryWarning)
 	}
 	return 10 * time.Minute
-}
-
-// eventTime reads a time from event data: a time.Time in the process that
-// wrote the event, RFC 3339 text after a JSON round trip.
-func eventTime(v any) (time.Time, bool) {
-	switch t := v.(type) {
-	case time.Time:
-		return t, true
-	case string:
-		p, err := time.Parse(time.RFC3339Nano, t)
-		return p, err == nil
-	}
-	return time.Time{}, false
 }
 
 // Job limits.

@@ -19,7 +19,7 @@ func reviewReminderDM(e *stint.Event) message {
 		n = int(v)
 	}
 	deadline := ""
-	if t, ok := eventTime(e.Data["deadline"]); ok {
+	if t, ok := stint.DataTime(e.Data["deadline"]); ok {
 		deadline = " by " + when(t.UTC().Truncate(time.Minute))
 	}
 	text := fmt.Sprintf("Access review %q: %d %s to review%s", name, n, plural(n, "item"), deadline)
