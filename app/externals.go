@@ -10,7 +10,6 @@ import (
 	"github.com/stint-dev/stint/access"
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/mfa"
-	"github.com/stint-dev/stint/provider/account"
 	"github.com/stint-dev/stint/provider/broker"
 	"github.com/stint-dev/stint/web/portal"
 )
@@ -42,7 +41,7 @@ func (m *Main) newExternals(ctx context.Context, cfg *config.Config) (*access.Ex
 		return nil, err
 	}
 	bc := broker.Config{AWS: ac, RoleName: xc.BrokerRole, Region: cfg.AWS.Region,
-		Assumer: account.New(account.Config{AWS: ac, RoleName: cfg.AWS.MemberRole})}
+		Assumer: m.members(cfg, ac)}
 	if xc.BrokerExternalIDEnv != "" {
 		bc.ExternalID = strings.TrimSpace(getenv(xc.BrokerExternalIDEnv))
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/jobs"
 	"github.com/stint-dev/stint/policy"
+	"github.com/stint-dev/stint/provider/account"
 	"github.com/stint-dev/stint/provider/identitycenter"
 	"github.com/stint-dev/stint/slack"
 	"github.com/stint-dev/stint/web"
@@ -63,6 +64,7 @@ type Main struct {
 	awsConfig *aws.Config // the SDK configuration the provider was built with
 	identity  *identitycenter.Provider
 	resources *providers
+	assumer   *account.Assumer // member accounts; see members
 	drift     *driftMetrics
 	schedules *reviewSchedules
 	engine    atomic.Pointer[policy.Engine]

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/stint-dev/stint"
 	"github.com/stint-dev/stint/config"
 	"github.com/stint-dev/stint/jobs"
@@ -28,6 +30,16 @@ type providers struct {
 	eks    *eks.Provider
 }
 
+// members returns the Assumer of member accounts: one per server, shared
+// by the providers and the externals' broker, so that each account's
+// member role is assumed once.
+func (m *Main) members(cfg *config.Config, ac aws.Config) *account.Assumer {
+	if m.assumer == nil {
+		m.assumer = account.New(account.Config{AWS: ac, RoleName: cfg.AWS.MemberRole})
+	}
+	return m.assumer
+}
+
 // newProviders builds the Identity Center provider and, around it, the
 // router that sends every other resource type to its provider, reaching
 // member accounts through the configured member role.
@@ -37,7 +49,7 @@ func (m *Main) newProviders(ctx context.Context, cfg *config.Config, mets *metri
 		return nil, err
 	}
 	m.identity = ic
-	assumer := account.New(account.Config{AWS: *m.awsConfig, RoleName: cfg.AWS.MemberRole})
+	assumer := m.members(cfg, *m.awsConfig)
 	iamp, err := iam.New(iam.Config{Assumer: assumer, Logger: m.Logger})
 	if err != nil {
 		return nil, err
