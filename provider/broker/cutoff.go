@@ -49,6 +49,10 @@ func sessionPrefix(g *stint.Grant) string {
 	return sessionChar.ReplaceAllString(g.ID, "-") + "."
 }
 
+// sessionPattern matches the grant's sessions in aws:userid
+// ("ROLEID:SESSIONNAME").
+func sessionPattern(g *stint.Grant) string { return "*:" + sessionPrefix(g) + "*" }
+
 // cutoffDoc is the cut-off policy. Each statement denies everything to
 // the sessions it matches; its Sid says until when it is needed (the last
 // expiry of what it denies), so that later cut-offs drop it then.
@@ -84,7 +88,7 @@ func grantStatement(g *stint.Grant, before, until time.Time) cutoffStatement {
 		Sid:    "StintGrant" + nonAlnum.ReplaceAllString(g.ID, "") + "Until" + strconv.FormatInt(until.Unix(), 10),
 		Effect: "Deny", Action: "*", Resource: "*",
 		Condition: map[string]map[string]string{
-			"StringLike":   {"aws:userid": "*:" + sessionPrefix(g) + "*"},
+			"StringLike":   {"aws:userid": sessionPattern(g)},
 			"DateLessThan": {"aws:TokenIssueTime": before.UTC().Format(time.RFC3339)},
 		},
 	}
@@ -127,7 +131,6 @@ func merge(cur []cutoffStatement, st cutoffStatement, now time.Time) []cutoffSta
 // covers reports whether the statements deny the grant's sessions issued
 // before before.
 func covers(sts []cutoffStatement, g *stint.Grant, before time.Time) bool {
-	want := grantStatement(g, before, time.Time{})
 	for _, s := range sts {
 		if stBefore(s).Before(before) {
 			continue
@@ -135,7 +138,7 @@ func covers(sts []cutoffStatement, g *stint.Grant, before time.Time) bool {
 		if strings.HasPrefix(s.Sid, allSessions) {
 			return true
 		}
-		if s.Condition["StringLike"]["aws:userid"] == want.Condition["StringLike"]["aws:userid"] {
+		if s.Condition["StringLike"]["aws:userid"] == sessionPattern(g) {
 			return true
 		}
 	}
